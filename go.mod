@@ -1,0 +1,3 @@
+module github.com/vigil-psirt/vigil
+
+go 1.26
