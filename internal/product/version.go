@@ -94,10 +94,20 @@ func NextSecurityRelease(branch string, versions []Version) (Version, error) {
 	if !top.IsZero() {
 		return top.NextSecurity(), nil
 	}
-	parts := strings.Split(branch, ".")
-	v, err := ParseVersion(strings.Join(append(parts, "0", "0")[:3], "."))
-	if err != nil {
-		return Version{}, fmt.Errorf("branch %q: %w", branch, err)
+	v := BranchBase(branch)
+	if v.IsZero() && branch != "0" && branch != "0.0" {
+		return Version{}, fmt.Errorf("branch %q: %w", branch, ErrVersion)
 	}
 	return v, nil
+}
+
+// BranchBase is the first version a branch name stands for: "41" is 41.0.0,
+// "2.7" is 2.7.0; a malformed name gives the zero version.
+func BranchBase(name string) Version {
+	parts := strings.Split(name, ".")
+	for len(parts) < 3 {
+		parts = append(parts, "0")
+	}
+	v, _ := ParseVersion(strings.Join(parts, "."))
+	return v
 }

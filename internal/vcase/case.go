@@ -108,6 +108,17 @@ type CVEDraft struct {
 	Impacts     []string `json:"impacts,omitempty"`
 }
 
+// CVEState is where the CVE record stands (R3, R8).
+type CVEState string
+
+const (
+	CVENone             CVEState = ""                  // no ID yet
+	CVEReserved         CVEState = "reserved"          // ID known, record private
+	CVEPublishRequested CVEState = "publish_requested" // disclosed: publication queued in the outbox
+	CVEPublished        CVEState = "published"         // the record is public
+	CVERejected         CVEState = "rejected"          // the ID was not used
+)
+
 // Case is one vulnerability under handling.
 type Case struct {
 	ID              int64          `json:"id"`
@@ -125,6 +136,7 @@ type Case struct {
 	Score           float64        `json:"score,omitempty"`
 	Fixes           []Fix          `json:"fixes"`
 	CVEID           string         `json:"cve_id,omitempty"`
+	CVEState        CVEState       `json:"cve_state,omitempty"`
 	CVEDraft        CVEDraft       `json:"cve_draft"`
 	ChangeRequest   *ChangeRequest `json:"change_request,omitempty"`
 	TaskForce       []string       `json:"task_force,omitempty"` // user names

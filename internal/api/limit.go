@@ -1,0 +1,92 @@
+package api
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+var errRateLimited = errors.New("too many reports from your address; try again in a minute")
+
+// limiter is a token bucket per client address, bounded in memory: when the
+// table is full, buckets that have refilled are dropped first, and if none
+// has, the new client shares one overflow bucket.
+type limiter struct {
+	mu      sync.Mutex
+	perMin  float64
+	burst   float64
+	now     func() time.Time
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+const maxClients = 10000
+
+func newLimiter(perMinute, burst int, now func() time.Time) *limiter {
+	return &limiter{perMin: float64(perMinute), burst: float64(burst), now: now, buckets: map[string]*bucket{}}
+}
+
+func (l *limiter) allow(client string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	b, ok := l.buckets[client]
+	if !ok {
+		if len(l.buckets) >= maxClients {
+			l.sweep(now)
+		}
+		if len(l.buckets) >= maxClients {
+			client = "overflow"
+		}
+		if b, ok = l.buckets[client]; !ok {
+			b = &bucket{tokens: l.burst, at: now}
+			l.buckets[client] = b
+		}
+	}
+	b.tokens = min(l.burst, b.tokens+now.Sub(b.at).Minutes()*l.perMin)
+	b.at = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// sweep drops the buckets that are full again.
+func (l *limiter) sweep(now time.Time) {
+	for k, b := range l.buckets {
+		if b.tokens+now.Sub(b.at).Minutes()*l.perMin >= l.burst {
+			delete(l.buckets, k)
+		}
+	}
+}
+
+// clientAddr is the caller's IP address (a /64 for IPv6, so that one host
+// cannot rotate addresses around the limit).
+func clientAddr(r *http.Request, trustProxy bool) string {
+	addr := r.RemoteAddr
+	if trustProxy {
+		if f := r.Header.Get("X-Forwarded-For"); f != "" {
+			addr = strings.TrimSpace(strings.Split(f, ",")[0])
+		}
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return host
+	}
+	if ip.To4() == nil {
+		return ip.Mask(net.CIDRMask(64, 128)).String()
+	}
+	return ip.String()
+}

@@ -1,0 +1,712 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/vigil-psirt/vigil/internal/audit"
+	"github.com/vigil-psirt/vigil/internal/casework"
+	"github.com/vigil-psirt/vigil/internal/outbox"
+	"github.com/vigil-psirt/vigil/internal/policy"
+	"github.com/vigil-psirt/vigil/internal/product"
+	"github.com/vigil-psirt/vigil/internal/report"
+	"github.com/vigil-psirt/vigil/internal/store"
+	"github.com/vigil-psirt/vigil/internal/user"
+	"github.com/vigil-psirt/vigil/internal/vcase"
+)
+
+// table is the whole route table of the API: public routes first, then the
+// team's, each with the permission it needs.
+func (a *API) table() []route {
+	pub := func(method, pattern, summary string, h handlerFunc) route {
+		return route{Method: method, Pattern: pattern, Public: true, Summary: summary, h: h}
+	}
+	auth := func(method, pattern string, perm user.Permission, summary string, h handlerFunc) route {
+		return route{Method: method, Pattern: pattern, Perm: perm, Summary: summary, h: h}
+	}
+	return []route{
+		pub("GET", "/api/v1/openapi.json", "The OpenAPI 3.1 document of this API", a.openAPI),
+		pub("POST", "/api/v1/intake", "Submit a vulnerability report (no login)", a.intake),
+		pub("GET", "/api/v1/intake/{token}", "Follow a report with its secret status token", a.intakeStatus),
+		pub("POST", "/api/v1/intake/{token}/messages", "Send a message to the team about a report", a.intakeMessage),
+		pub("GET", "/api/v1/advisories", "Published advisories, newest first", a.listAdvisories),
+		pub("GET", "/api/v1/advisories/{id}", "Every published revision of one advisory", a.getAdvisory),
+
+		auth("GET", "/api/v1/me", "", "The user of the token", a.me),
+		auth("GET", "/api/v1/users", user.ManageUsers, "List users", a.listUsers),
+		auth("POST", "/api/v1/users", user.ManageUsers, "Create a user", a.createUser),
+		auth("POST", "/api/v1/users/{id}/tokens", user.ManageUsers, "Issue an API token for a user", a.createToken),
+		auth("DELETE", "/api/v1/tokens/{id}", user.ManageUsers, "Revoke an API token", a.revokeToken),
+
+		auth("GET", "/api/v1/products", user.ReadProducts, "List products", a.listProducts),
+		auth("POST", "/api/v1/products", user.ManageProducts, "Create a product", a.createProduct),
+		auth("GET", "/api/v1/products/{slug}", user.ReadProducts, "A product with its branches and releases", a.getProduct),
+		auth("POST", "/api/v1/products/{slug}/branches", user.ManageProducts, "Add a branch", a.createBranch),
+		auth("PATCH", "/api/v1/branches/{id}", user.ManageProducts, "Change a branch (maintenance, end of life)", a.updateBranch),
+		auth("POST", "/api/v1/branches/{id}/releases", user.ManageProducts, "Plan a release; the version defaults to the next security upgrade", a.createRelease),
+		auth("PATCH", "/api/v1/releases/{id}", user.ManageProducts, "Move a release through QA to publication", a.updateRelease),
+		auth("GET", "/api/v1/supported", user.ReadProducts, "Supported products and their latest stable versions (R11)", a.supported),
+
+		auth("GET", "/api/v1/reports", user.ReadReports, "List reports", a.listReports),
+		auth("POST", "/api/v1/reports", user.ReadReports, "Record a report received by mail or ticket", a.createReport),
+		auth("GET", "/api/v1/reports/{id}", user.ReadReports, "A report with its messages", a.getReport),
+		auth("POST", "/api/v1/reports/{id}/link", user.ManageCases, "Merge a report into a case", a.linkReport),
+		auth("POST", "/api/v1/reports/{id}/messages", user.ReadReports, "Send a message to the reporter", a.teamMessage),
+
+		auth("GET", "/api/v1/cases", user.ReadCases, "List cases", a.listCases),
+		auth("GET", "/api/v1/cases/{id}", user.ReadCases, "A case with its allowed transitions and deadlines", a.getCase),
+		auth("PATCH", "/api/v1/cases/{id}", user.ManageCases, "Edit a case: risk, CVE, change request, disclosure plan", a.updateCase),
+		auth("PATCH", "/api/v1/cases/{id}/fixes/{branch}", user.EditFixes, "Record a fix's progress and verification on a branch", a.updateFix),
+		auth("POST", "/api/v1/cases/{id}/transitions", user.ManageCases, "Take a lifecycle transition", a.transition),
+
+		auth("GET", "/api/v1/schedule", user.ReadSchedule, "Coming disclosures with their announcement summary (R10)", a.schedule),
+		auth("GET", "/api/v1/audit", user.ReadAudit, "The audit trail, newest first", a.listAudit),
+		auth("GET", "/api/v1/audit/verify", user.ReadAudit, "Verify the audit hash chain", a.verifyAudit),
+		auth("GET", "/api/v1/outbox", user.ReadAudit, "Outgoing messages and their delivery state", a.listOutbox),
+		auth("GET", "/api/v1/policy", user.ReadProducts, "The policy in force", a.getPolicy),
+	}
+}
+
+func (a *API) intake(w http.ResponseWriter, r *http.Request) error {
+	if !a.limit.allow(clientAddr(r, a.opts.TrustProxy)) {
+		w.Header().Set("Retry-After", "60")
+		return errRateLimited
+	}
+	var in struct {
+		Title       string         `json:"title"`
+		Body        string         `json:"body"`
+		Reporter    report.Contact `json:"reporter"`
+		ProductHint string         `json:"product_hint"`
+	}
+	if err := decode(w, r, a.opts.MaxIntake, &in); err != nil {
+		return err
+	}
+	rep := report.Report{Channel: report.Web, Visibility: report.Private, Title: in.Title, Body: in.Body, Reporter: in.Reporter, ProductHint: in.ProductHint}
+	_, rc, err := a.svc.Submit(r.Context(), casework.Public, rep)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, map[string]string{"tracking_id": rc.TrackingID, "status_url": rc.StatusURL, "status_token": rc.Token})
+}
+
+func (a *API) intakeStatus(w http.ResponseWriter, r *http.Request) error {
+	v, err := a.svc.ReporterStatus(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, v)
+}
+
+func (a *API) intakeMessage(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Body string `json:"body"`
+	}
+	if err := decode(w, r, a.opts.MaxIntake, &in); err != nil {
+		return err
+	}
+	if err := a.svc.ReporterMessage(r.Context(), r.PathValue("token"), in.Body); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) listAdvisories(w http.ResponseWriter, r *http.Request) error {
+	limit, offset, err := page(r)
+	if err != nil {
+		return err
+	}
+	revs, err := a.store.LatestRevisions(r.Context(), limit, offset)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, list(revs))
+}
+
+func (a *API) getAdvisory(w http.ResponseWriter, r *http.Request) error {
+	revs, err := a.store.RevisionsOf(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, map[string]any{"id": r.PathValue("id"), "revisions": revs})
+}
+
+// list makes a nil slice render as [].
+func list[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, 200, currentUser(r))
+}
+
+func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
+	us, err := a.store.ListUsers(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, list(us))
+}
+
+func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Name  string    `json:"name"`
+		Email string    `json:"email"`
+		Role  user.Role `json:"role"`
+	}
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	u, err := a.svc.CreateUser(r.Context(), actor(r), user.User{Name: in.Name, Email: in.Email, Role: in.Role})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, u)
+}
+
+func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Label     string     `json:"label"`
+		ExpiresAt *time.Time `json:"expires_at"`
+	}
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	t, plain, err := a.svc.IssueToken(r.Context(), actor(r), id, in.Label, in.ExpiresAt)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, map[string]any{"token": plain, "id": t.ID, "label": t.Label, "expires_at": t.ExpiresAt})
+}
+
+func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.svc.RevokeToken(r.Context(), actor(r), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) listProducts(w http.ResponseWriter, r *http.Request) error {
+	ps, err := a.store.ListProducts(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, list(ps))
+}
+
+func (a *API) createProduct(w http.ResponseWriter, r *http.Request) error {
+	var in product.Product
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	p, err := a.svc.CreateProduct(r.Context(), actor(r), product.Product{Slug: in.Slug, Name: in.Name, Description: in.Description, Upstreams: in.Upstreams})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, p)
+}
+
+// branchView is a branch with its releases and next security upgrade version.
+type branchView struct {
+	product.Branch
+	Releases     []product.Release `json:"releases"`
+	LatestStable string            `json:"latest_stable,omitempty"`
+	NextUpgrade  string            `json:"next_upgrade"`
+}
+
+func (a *API) productView(r *http.Request, slug string) (product.Product, []branchView, error) {
+	p, err := a.store.ProductBySlug(r.Context(), slug)
+	if err != nil {
+		return p, nil, err
+	}
+	bs, err := a.store.ListBranches(r.Context(), p.ID)
+	if err != nil {
+		return p, nil, err
+	}
+	views := []branchView{}
+	for _, b := range bs {
+		rs, err := a.store.ListReleases(r.Context(), b.ID)
+		if err != nil {
+			return p, nil, err
+		}
+		v := branchView{Branch: b, Releases: list(rs)}
+		var vs []product.Version
+		var latest product.Version
+		for _, rel := range rs {
+			vs = append(vs, rel.Version)
+			if rel.State == product.Published && rel.Version.Compare(latest) > 0 {
+				latest = rel.Version
+			}
+		}
+		if !latest.IsZero() {
+			v.LatestStable = latest.String()
+		}
+		next, err := product.NextSecurityRelease(b.Name, vs)
+		if err == nil {
+			v.NextUpgrade = next.String()
+		}
+		views = append(views, v)
+	}
+	return p, views, nil
+}
+
+func (a *API) getProduct(w http.ResponseWriter, r *http.Request) error {
+	p, views, err := a.productView(r, r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, map[string]any{"product": p, "branches": views})
+}
+
+func (a *API) supported(w http.ResponseWriter, r *http.Request) error {
+	ps, err := a.store.ListProducts(r.Context())
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Product      string   `json:"product"`
+		Slug         string   `json:"slug"`
+		Branches     []string `json:"maintained_branches"`
+		LatestStable string   `json:"latest_stable,omitempty"`
+		Upstreams    []string `json:"upstreams,omitempty"`
+	}
+	rows := []row{}
+	now := a.svc.Now()
+	for _, p := range ps {
+		_, views, err := a.productView(r, p.Slug)
+		if err != nil {
+			return err
+		}
+		rw := row{Product: p.Name, Slug: p.Slug, Branches: []string{}, Upstreams: p.Upstreams}
+		var latest product.Version
+		for _, v := range views {
+			if !v.MaintainedAt(now) {
+				continue
+			}
+			rw.Branches = append(rw.Branches, v.Name)
+			if v.LatestStable != "" {
+				if lv := product.MustVersion(v.LatestStable); lv.Compare(latest) > 0 {
+					latest = lv
+				}
+			}
+		}
+		if !latest.IsZero() {
+			rw.LatestStable = latest.String()
+		}
+		if len(rw.Branches) > 0 {
+			rows = append(rows, rw)
+		}
+	}
+	return writeJSON(w, 200, rows)
+}
+
+func (a *API) createBranch(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.store.ProductBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Name   string               `json:"name"`
+		Status product.BranchStatus `json:"status"`
+		Since  *time.Time           `json:"since"`
+		EOL    *time.Time           `json:"eol"`
+	}
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	b, err := a.svc.CreateBranch(r.Context(), actor(r), product.Branch{ProductID: p.ID, Name: in.Name, Status: in.Status, Since: in.Since, EOL: in.EOL})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, b)
+}
+
+func (a *API) updateBranch(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in casework.BranchPatch
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	b, err := a.svc.UpdateBranch(r.Context(), actor(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, b)
+}
+
+func (a *API) createRelease(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in casework.NewRelease
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	in.BranchID = id
+	rel, err := a.svc.CreateRelease(r.Context(), actor(r), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, rel)
+}
+
+func (a *API) updateRelease(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in casework.ReleasePatch
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	rel, err := a.svc.UpdateRelease(r.Context(), actor(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, rel)
+}
+
+func (a *API) listReports(w http.ResponseWriter, r *http.Request) error {
+	limit, offset, err := page(r)
+	if err != nil {
+		return err
+	}
+	f := store.ReportFilter{State: report.State(r.URL.Query().Get("state")), Limit: limit, Offset: offset}
+	rs, err := a.store.ListReports(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, list(rs))
+}
+
+func (a *API) createReport(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Channel     report.Channel    `json:"channel"`
+		Visibility  report.Visibility `json:"visibility"`
+		Title       string            `json:"title"`
+		Body        string            `json:"body"`
+		Reporter    report.Contact    `json:"reporter"`
+		ProductHint string            `json:"product_hint"`
+		ExternalRef string            `json:"external_ref"`
+	}
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	if in.Channel == "" {
+		in.Channel = report.API
+	}
+	rep, rc, err := a.svc.Submit(r.Context(), actor(r), report.Report{Channel: in.Channel, Visibility: in.Visibility, Title: in.Title,
+		Body: in.Body, Reporter: in.Reporter, ProductHint: in.ProductHint, ExternalRef: in.ExternalRef})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, map[string]any{"report": rep, "status_url": rc.StatusURL})
+}
+
+func (a *API) getReport(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	rep, err := a.store.ReportByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	msgs, err := a.store.ListReportMessages(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, map[string]any{"report": rep, "messages": list(msgs)})
+}
+
+func (a *API) linkReport(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		CaseID int64 `json:"case_id"`
+	}
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	rep, err := a.svc.LinkReport(r.Context(), actor(r), id, in.CaseID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, rep)
+}
+
+func (a *API) teamMessage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Body string `json:"body"`
+	}
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	m, err := a.svc.TeamMessage(r.Context(), actor(r), id, in.Body)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, m)
+}
+
+// engineerMay reports whether an engineer works on the case: engineers see
+// only the cases whose task force names them.
+func engineerMay(u user.User, c vcase.Case) bool {
+	return u.Role != user.Engineer || slices.Contains(c.TaskForce, u.Name)
+}
+
+func (a *API) listCases(w http.ResponseWriter, r *http.Request) error {
+	limit, offset, err := page(r)
+	if err != nil {
+		return err
+	}
+	f := store.CaseFilter{Limit: limit, Offset: offset}
+	for _, s := range r.URL.Query()["state"] {
+		f.States = append(f.States, vcase.State(s))
+	}
+	cs, err := a.store.ListCases(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	u := currentUser(r)
+	out := []vcase.Case{}
+	for _, c := range cs {
+		if engineerMay(u, c) {
+			out = append(out, c)
+		}
+	}
+	return writeJSON(w, 200, out)
+}
+
+// caseView is a case with what may happen next and its clocks.
+type caseView struct {
+	vcase.Case
+	Allowed   map[vcase.Transition][]string `json:"allowed"`
+	Deadlines []deadlineView                `json:"deadlines"`
+	Reports   []report.Report               `json:"reports"`
+	Advisory  string                        `json:"advisory,omitempty"`
+}
+
+type deadlineView struct {
+	Clock    string    `json:"clock"`
+	Name     string    `json:"name"`
+	Start    time.Time `json:"start"`
+	Due      time.Time `json:"due"`
+	DueLocal string    `json:"due_local"` // in the policy's zone, with the zone named
+	Stopped  time.Time `json:"stopped,omitzero"`
+	Met      bool      `json:"met"`
+	Breached bool      `json:"breached"`
+}
+
+func (a *API) view(r *http.Request, c vcase.Case) (caseView, error) {
+	v := caseView{Case: c, Deadlines: []deadlineView{}}
+	var err error
+	if v.Allowed, err = a.svc.Allowed(r.Context(), c); err != nil {
+		return v, err
+	}
+	now := a.svc.Now()
+	for _, d := range a.svc.Deadlines(c) {
+		v.Deadlines = append(v.Deadlines, deadlineView{Clock: d.Clock.ID, Name: d.Clock.Name, Start: d.Start.UTC(), Due: d.Due.UTC(),
+			DueLocal: d.Due.Format("2006-01-02 15:04 MST"), Stopped: d.Stopped, Met: d.Met(), Breached: d.Breached(now)})
+	}
+	if currentUser(r).Role.Can(user.ReadReports) {
+		rs, err := a.store.ListReports(r.Context(), store.ReportFilter{CaseID: c.ID, Limit: 500})
+		if err != nil {
+			return v, err
+		}
+		v.Reports = list(rs)
+	}
+	if c.State == vcase.Disclosed {
+		v.Advisory, _ = a.store.AdvisoryIDByCase(r.Context(), c.ID)
+	}
+	return v, nil
+}
+
+func (a *API) getCase(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := a.store.CaseByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !engineerMay(currentUser(r), c) {
+		return store.ErrNotFound
+	}
+	if c, err = a.svc.Case(r.Context(), actor(r), id); err != nil {
+		return err
+	}
+	v, err := a.view(r, c)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, v)
+}
+
+func (a *API) updateCase(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in casework.CasePatch
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	c, err := a.svc.UpdateCase(r.Context(), actor(r), id, in)
+	if err != nil {
+		return err
+	}
+	v, err := a.view(r, c)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, v)
+}
+
+func (a *API) updateFix(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	branch, err := pathID(r, "branch")
+	if err != nil {
+		return err
+	}
+	c, err := a.store.CaseByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !engineerMay(currentUser(r), c) {
+		return store.ErrNotFound
+	}
+	var in casework.FixPatch
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	c, err = a.svc.UpdateFix(r.Context(), actor(r), id, branch, in)
+	if err != nil {
+		return err
+	}
+	v, err := a.view(r, c)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, v)
+}
+
+func (a *API) transition(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Transition vcase.Transition `json:"transition"`
+		casework.TransitionArgs
+	}
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	if !slices.Contains(vcase.Transitions, in.Transition) {
+		return &casework.InvalidError{Problems: []string{"transition: must be one of triage, confirm, start_fix, ready, disclose, reject, reopen"}}
+	}
+	c, err := a.svc.Transition(r.Context(), actor(r), id, in.Transition, in.TransitionArgs)
+	if err != nil {
+		return err
+	}
+	v, err := a.view(r, c)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, v)
+}
+
+func (a *API) schedule(w http.ResponseWriter, r *http.Request) error {
+	s, err := a.svc.Schedule(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, s)
+}
+
+func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
+	limit, offset, err := page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	es, err := a.store.ListAudit(r.Context(), store.AuditFilter{Object: q.Get("object"), Actor: q.Get("actor"), Action: q.Get("action"), Limit: limit, Offset: offset})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, list(es))
+}
+
+func (a *API) verifyAudit(w http.ResponseWriter, r *http.Request) error {
+	n, err := a.store.VerifyAudit(r.Context())
+	if err != nil && !errors.Is(err, auditBroken) {
+		return err
+	}
+	out := map[string]any{"events": n, "ok": err == nil}
+	if err != nil {
+		out["error"] = err.Error()
+	}
+	return writeJSON(w, 200, out)
+}
+
+func (a *API) listOutbox(w http.ResponseWriter, r *http.Request) error {
+	limit, offset, err := page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	ms, err := a.store.ListMessages(r.Context(), store.OutboxFilter{State: outbox.State(q.Get("state")), Channel: outbox.Channel(q.Get("channel")), Limit: limit, Offset: offset})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, list(ms))
+}
+
+func (a *API) getPolicy(w http.ResponseWriter, r *http.Request) error {
+	p := a.svc.Policy
+	type clock struct {
+		ID, Name, Start, Duration string
+		Severities                []policy.Severity
+		ExploitedOnly             bool
+	}
+	out := struct {
+		Name   string  `json:"name"`
+		Zone   string  `json:"zone"`
+		Clocks []clock `json:"clocks"`
+	}{Name: p.Name, Zone: p.Zone.String()}
+	for _, c := range p.Clocks {
+		out.Clocks = append(out.Clocks, clock{c.ID, c.Name, string(c.Start), c.Duration.String(), c.Severities, c.ExploitedOnly})
+	}
+	return writeJSON(w, 200, out)
+}
+
+var auditBroken = audit.ErrBroken

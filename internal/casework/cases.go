@@ -1,0 +1,460 @@
+package casework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vigil-psirt/vigil/internal/policy"
+	"github.com/vigil-psirt/vigil/internal/product"
+	"github.com/vigil-psirt/vigil/internal/report"
+	"github.com/vigil-psirt/vigil/internal/store"
+	"github.com/vigil-psirt/vigil/internal/vcase"
+)
+
+// Case reads a case; a person's read of an embargoed case is audited (R7).
+func (s *Service) Case(ctx context.Context, a Actor, id int64) (vcase.Case, error) {
+	c, err := s.Store.CaseByID(ctx, id)
+	if err != nil {
+		return vcase.Case{}, err
+	}
+	if a.IsPerson() && c.State != vcase.Disclosed {
+		err := s.Store.InTx(ctx, func(tx *store.Store) error {
+			return record(ctx, tx, s.now(), a, "case.read", "case:"+c.Key, nil)
+		})
+		if err != nil {
+			return vcase.Case{}, err
+		}
+	}
+	return c, nil
+}
+
+// CasePatch changes the editable fields of a case; nil fields stay as they are.
+type CasePatch struct {
+	Version           *int                 `json:"version,omitempty"` // optimistic lock: refuse if the case changed since
+	Title             *string              `json:"title,omitempty"`
+	Summary           *string              `json:"summary,omitempty"`
+	Details           *string              `json:"details,omitempty"`
+	Workaround        *string              `json:"workaround,omitempty"`
+	ProductID         *int64               `json:"product_id,omitempty"`
+	Risk              *vcase.Risk          `json:"risk,omitempty"`
+	CVEID             *string              `json:"cve_id,omitempty"`
+	CVEDraft          *vcase.CVEDraft      `json:"cve_draft,omitempty"`
+	ChangeRequest     *vcase.ChangeRequest `json:"change_request,omitempty"`
+	TaskForce         *[]string            `json:"task_force,omitempty"`
+	PlannedDisclosure *time.Time           `json:"planned_disclosure,omitempty"`
+	Credits           *[]vcase.Credit      `json:"credits,omitempty"`
+	References        *[]vcase.Reference   `json:"references,omitempty"`
+	// AffectedBranches sets the affected branches: a fix is added for each new
+	// one, and removed for each branch no longer listed.
+	AffectedBranches *[]int64 `json:"affected_branches,omitempty"`
+}
+
+// UpdateCase applies a patch, re-derives the severity from the policy and
+// records what changed. Assigning a CVE ID queues the reporter's notice (R5);
+// marking the risk exploited starts the CRA clocks.
+func (s *Service) UpdateCase(ctx context.Context, a Actor, id int64, p CasePatch) (vcase.Case, error) {
+	var out vcase.Case
+	err := s.Store.InTx(ctx, func(tx *store.Store) error {
+		c, err := tx.CaseByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if p.Version != nil && *p.Version != c.Version {
+			return fmt.Errorf("case %s is at version %d, not %d: %w", c.Key, c.Version, *p.Version, store.ErrConflict)
+		}
+		if c.State == vcase.Disclosed || c.State == vcase.Rejected {
+			return fmt.Errorf("case %s is %s: %w", c.Key, c.State, ErrClosed)
+		}
+		now := s.now()
+		before := c
+		changed := applyPatch(&c, p)
+		if c.CVEID != before.CVEID {
+			c.CVEState = vcase.CVEReserved
+			if c.CVEID == "" {
+				c.CVEState = vcase.CVENone
+			}
+		}
+		var problems []error
+		if p.Risk != nil {
+			cls, err := s.Policy.Classify(policy.Risk{CVSS31: c.Risk.CVSS31, CVSS40: c.Risk.CVSS40, Tags: c.Risk.Tags, Exploited: c.Risk.Exploited, PublicPoC: c.Risk.PublicPoC})
+			if err != nil {
+				problems = append(problems, fmt.Errorf("risk: %w", err))
+			} else if c.Risk.Evaluated() || len(c.Risk.Tags) > 0 {
+				c.Severity, c.Score = cls.Severity.String(), cls.Score
+			} else {
+				c.Severity, c.Score = "", 0
+			}
+			if c.Risk.Exploited && c.ExploitedKnown == nil {
+				c.ExploitedKnown = &now
+			}
+		}
+		if p.ProductID != nil {
+			if _, err := tx.ProductByID(ctx, *p.ProductID); err != nil {
+				problems = append(problems, fmt.Errorf("product_id: product %d: %w", *p.ProductID, err))
+			}
+		}
+		if p.AffectedBranches != nil {
+			problems = append(problems, s.setBranches(ctx, tx, &c, *p.AffectedBranches)...)
+		}
+		if err := c.Validate(); err != nil {
+			problems = append(problems, err)
+		}
+		if len(problems) > 0 {
+			return invalid(errors.Join(problems...))
+		}
+		if err := tx.UpdateCase(ctx, &c); err != nil {
+			return err
+		}
+		if err := record(ctx, tx, now, a, "case.update", "case:"+c.Key, map[string]any{"fields": changed}); err != nil {
+			return err
+		}
+		if c.CVEID != "" && c.CVEID != before.CVEID {
+			if err := s.notifyReporters(ctx, tx, now, c, "cve.assigned", "case:"+c.Key+":cve:"+c.CVEID); err != nil {
+				return err
+			}
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+// ErrClosed is returned for a change to a disclosed or rejected case.
+var ErrClosed = errors.New("case is closed")
+
+func applyPatch(c *vcase.Case, p CasePatch) []string {
+	var changed []string
+	set := func(name string, ok bool) {
+		if ok {
+			changed = append(changed, name)
+		}
+	}
+	if p.Title != nil {
+		c.Title = strings.TrimSpace(*p.Title)
+	}
+	set("title", p.Title != nil)
+	if p.Summary != nil {
+		c.Summary = *p.Summary
+	}
+	set("summary", p.Summary != nil)
+	if p.Details != nil {
+		c.Details = *p.Details
+	}
+	set("details", p.Details != nil)
+	if p.Workaround != nil {
+		c.Workaround = *p.Workaround
+	}
+	set("workaround", p.Workaround != nil)
+	if p.ProductID != nil {
+		c.ProductID = p.ProductID
+	}
+	set("product_id", p.ProductID != nil)
+	if p.Risk != nil {
+		c.Risk = *p.Risk
+	}
+	set("risk", p.Risk != nil)
+	if p.CVEID != nil {
+		c.CVEID = strings.TrimSpace(*p.CVEID)
+	}
+	set("cve_id", p.CVEID != nil)
+	if p.CVEDraft != nil {
+		c.CVEDraft = *p.CVEDraft
+	}
+	set("cve_draft", p.CVEDraft != nil)
+	if p.ChangeRequest != nil {
+		cr := *p.ChangeRequest
+		c.ChangeRequest = &cr
+	}
+	set("change_request", p.ChangeRequest != nil)
+	if p.TaskForce != nil {
+		c.TaskForce = *p.TaskForce
+	}
+	set("task_force", p.TaskForce != nil)
+	if p.PlannedDisclosure != nil {
+		t := p.PlannedDisclosure.UTC()
+		c.PlannedDisclose = &t
+	}
+	set("planned_disclosure", p.PlannedDisclosure != nil)
+	if p.Credits != nil {
+		c.Credits = *p.Credits
+	}
+	set("credits", p.Credits != nil)
+	if p.References != nil {
+		c.References = *p.References
+	}
+	set("references", p.References != nil)
+	set("affected_branches", p.AffectedBranches != nil)
+	return changed
+}
+
+// setBranches makes the fixes match the affected branches, which must belong
+// to the case's product.
+func (s *Service) setBranches(ctx context.Context, tx *store.Store, c *vcase.Case, ids []int64) []error {
+	var problems []error
+	if c.ProductID == nil && len(ids) > 0 {
+		return []error{errors.New("affected_branches: set product_id first")}
+	}
+	branches, err := tx.BranchesByIDs(ctx, ids)
+	if err != nil {
+		return []error{err}
+	}
+	var fixes []vcase.Fix
+	for i, id := range ids {
+		b, ok := branches[id]
+		if !ok || b.ProductID != *c.ProductID {
+			problems = append(problems, fmt.Errorf("affected_branches[%d]: branch %d is not a branch of the case's product", i, id))
+			continue
+		}
+		if f, ok := c.Fix(id); ok {
+			fixes = append(fixes, *f)
+		} else if !slices.ContainsFunc(fixes, func(f vcase.Fix) bool { return f.BranchID == id }) {
+			fixes = append(fixes, vcase.Fix{BranchID: id, Status: vcase.FixPending})
+		}
+	}
+	c.Fixes = fixes
+	return problems
+}
+
+// FixPatch changes the fix of one branch.
+type FixPatch struct {
+	Status       *vcase.FixStatus `json:"status,omitempty"`
+	Commits      *[]string        `json:"commits,omitempty"`
+	ReleaseID    *int64           `json:"release_id,omitempty"`
+	AffectedFrom *string          `json:"affected_from,omitempty"`
+	Evidence     *string          `json:"evidence,omitempty"`
+}
+
+// UpdateFix records progress on one branch. Verification (R6) needs evidence
+// and stamps who verified and when.
+func (s *Service) UpdateFix(ctx context.Context, a Actor, caseID, branchID int64, p FixPatch) (vcase.Case, error) {
+	var out vcase.Case
+	err := s.Store.InTx(ctx, func(tx *store.Store) error {
+		c, err := tx.CaseByID(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		if c.State == vcase.Disclosed || c.State == vcase.Rejected {
+			return fmt.Errorf("case %s is %s: %w", c.Key, c.State, ErrClosed)
+		}
+		f, ok := c.Fix(branchID)
+		if !ok {
+			return fmt.Errorf("branch %d is not affected by case %s: %w", branchID, c.Key, store.ErrNotFound)
+		}
+		now := s.now()
+		var problems []error
+		if p.Status != nil {
+			if *p.Status == vcase.FixVerified && f.Status != vcase.FixVerified {
+				f.VerifiedBy, f.VerifiedAt = a.Name, &now
+			}
+			if (*p.Status == vcase.FixFixed || *p.Status == vcase.FixVerified) && f.FixedAt == nil {
+				f.FixedAt = &now
+			}
+			if *p.Status != vcase.FixVerified {
+				f.VerifiedBy, f.VerifiedAt = "", nil
+			}
+			f.Status = *p.Status
+		}
+		if p.Commits != nil {
+			f.Commits = *p.Commits
+		}
+		if p.Evidence != nil {
+			f.Evidence = *p.Evidence
+		}
+		if p.AffectedFrom != nil {
+			f.AffectedFrom = *p.AffectedFrom
+			if *p.AffectedFrom != "" {
+				if _, err := product.ParseVersion(*p.AffectedFrom); err != nil {
+					problems = append(problems, fmt.Errorf("affected_from: %w", err))
+				}
+			}
+		}
+		if p.ReleaseID != nil {
+			r, err := tx.ReleaseByID(ctx, *p.ReleaseID)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				problems = append(problems, fmt.Errorf("release_id: release %d does not exist", *p.ReleaseID))
+			case err != nil:
+				return err
+			case r.BranchID != branchID:
+				problems = append(problems, fmt.Errorf("release_id: release %s is not on this branch", r.Version))
+			default:
+				f.ReleaseID = p.ReleaseID
+			}
+		}
+		if err := c.Validate(); err != nil {
+			problems = append(problems, err)
+		}
+		if len(problems) > 0 {
+			return invalid(errors.Join(problems...))
+		}
+		if err := tx.UpdateCase(ctx, &c); err != nil {
+			return err
+		}
+		if err := record(ctx, tx, now, a, "fix.update", fmt.Sprintf("case:%s/branch:%d", c.Key, branchID),
+			map[string]any{"status": f.Status, "release_id": f.ReleaseID}); err != nil {
+			return err
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+// TransitionArgs are the arguments of a transition (a rejection's reason).
+type TransitionArgs struct {
+	Reason      vcase.RejectReason `json:"reason,omitempty"`
+	DuplicateOf *int64             `json:"duplicate_of,omitempty"`
+}
+
+// Transition moves a case along its lifecycle. Disclose publishes in the
+// same transaction (see disclose.go).
+func (s *Service) Transition(ctx context.Context, a Actor, id int64, t vcase.Transition, args TransitionArgs) (vcase.Case, error) {
+	var out vcase.Case
+	err := s.Store.InTx(ctx, func(tx *store.Store) error {
+		c, err := tx.CaseByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		env, err := s.env(ctx, tx, &c, now)
+		if err != nil {
+			return err
+		}
+		env.Reason, env.DuplicateOf = args.Reason, args.DuplicateOf
+		if t == vcase.Reject && args.DuplicateOf != nil {
+			if _, err := tx.CaseByID(ctx, *args.DuplicateOf); err != nil {
+				return invalid(fmt.Errorf("duplicate_of: case %d: %w", *args.DuplicateOf, err))
+			}
+		}
+		from := c.State
+		if err := c.Apply(t, env); err != nil {
+			return err
+		}
+		if t == vcase.Disclose {
+			if err := s.publish(ctx, tx, a, &c, env, now); err != nil {
+				return err
+			}
+		}
+		if err := tx.UpdateCase(ctx, &c); err != nil {
+			return err
+		}
+		if err := s.closeReports(ctx, tx, c, args); err != nil {
+			return err
+		}
+		if err := record(ctx, tx, now, a, "case."+string(t), "case:"+c.Key,
+			map[string]any{"from": from, "to": c.State, "reason": args.Reason}); err != nil {
+			return err
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+// closeReports moves the case's reports along when it ends: to a duplicate
+// case's reports when rejected as a duplicate, closed otherwise.
+func (s *Service) closeReports(ctx context.Context, tx *store.Store, c vcase.Case, args TransitionArgs) error {
+	if c.State != vcase.Rejected && c.State != vcase.Disclosed {
+		return nil
+	}
+	reports, err := tx.ListReports(ctx, store.ReportFilter{CaseID: c.ID, Limit: 500})
+	if err != nil {
+		return err
+	}
+	for _, r := range reports {
+		if c.State == vcase.Rejected && args.Reason == vcase.DuplicateOf {
+			r.State, r.CaseID = report.Duplicate, args.DuplicateOf
+		} else {
+			r.State = report.Closed
+		}
+		if err := tx.UpdateReport(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// env gathers the branches and releases the guards look at.
+func (s *Service) env(ctx context.Context, tx *store.Store, c *vcase.Case, now time.Time) (vcase.Env, error) {
+	env := vcase.Env{Now: now, Branches: map[int64]vcase.BranchInfo{}, Releases: map[int64]vcase.ReleaseInfo{}}
+	var bids, rids []int64
+	for _, f := range c.Fixes {
+		bids = append(bids, f.BranchID)
+		if f.ReleaseID != nil {
+			rids = append(rids, *f.ReleaseID)
+		}
+	}
+	branches, err := tx.BranchesByIDs(ctx, bids)
+	if err != nil {
+		return env, err
+	}
+	for id, b := range branches {
+		env.Branches[id] = vcase.BranchInfo{Name: b.Name, Maintained: b.MaintainedAt(now)}
+	}
+	releases, err := tx.ReleasesByIDs(ctx, rids)
+	if err != nil {
+		return env, err
+	}
+	for id, r := range releases {
+		env.Releases[id] = vcase.ReleaseInfo{BranchID: r.BranchID, Version: r.Version.String(), Published: r.State == product.Published, PlannedAt: r.PlannedAt}
+	}
+	return env, nil
+}
+
+// Allowed lists the transitions possible now, each with the guards that fail.
+func (s *Service) Allowed(ctx context.Context, c vcase.Case) (map[vcase.Transition][]string, error) {
+	env, err := s.env(ctx, s.Store, &c, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return c.Allowed(env), nil
+}
+
+// notifyReporters queues a mail to every reporter of the case with an address.
+func (s *Service) notifyReporters(ctx context.Context, tx *store.Store, now time.Time, c vcase.Case, template, key string) error {
+	reports, err := tx.ListReports(ctx, store.ReportFilter{CaseID: c.ID, Limit: 500})
+	if err != nil {
+		return err
+	}
+	for _, r := range reports {
+		if r.Reporter.Email == "" {
+			continue
+		}
+		err := enqueueMail(ctx, tx, now, key+":"+r.TrackingID, Mail{Template: template, To: r.Reporter.Email,
+			TrackingID: r.TrackingID, CaseKey: c.Key, Data: map[string]string{"cve_id": c.CVEID, "title": r.Title}})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Deadlines are the case's clocks under the policy.
+func (s *Service) Deadlines(c vcase.Case) []policy.Deadline {
+	ev := map[policy.Event]time.Time{policy.ReportReceived: c.ReceivedAt}
+	put := func(e policy.Event, t *time.Time) {
+		if t != nil {
+			ev[e] = *t
+		}
+	}
+	put(policy.CaseTriaged, c.ConfirmedAt)
+	if c.State == vcase.Rejected {
+		put(policy.CaseTriaged, c.ClosedAt)
+		put(policy.CaseRejected, c.ClosedAt)
+	}
+	put(policy.CaseConfirmed, c.ConfirmedAt)
+	put(policy.ExploitationKnown, c.ExploitedKnown)
+	put(policy.FixAvailable, c.FixAvailableAt)
+	put(policy.CaseDisclosed, c.DisclosedAt)
+	put(policy.AdvisoryPublished, c.DisclosedAt)
+	put(policy.ReleasePublished, c.DisclosedAt)
+	sev, err := policy.ParseSeverity(c.Severity)
+	if err != nil {
+		sev = policy.None
+	}
+	return s.Policy.Deadlines(ev, sev, c.Risk.Exploited)
+}

@@ -1,0 +1,90 @@
+package casework
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/vigil-psirt/vigil/internal/advisory"
+	"github.com/vigil-psirt/vigil/internal/outbox"
+	"github.com/vigil-psirt/vigil/internal/product"
+	"github.com/vigil-psirt/vigil/internal/store"
+	"github.com/vigil-psirt/vigil/internal/vcase"
+)
+
+// publish is the disclosure (R8, R9), run inside the transaction that moves
+// the case to disclosed: the releases carrying the fixes are published, the
+// advisory's first revision is written, the CVE record is marked for
+// publication and one outbox row per channel is queued. Either all of it
+// happens or none of it.
+func (s *Service) publish(ctx context.Context, tx *store.Store, a Actor, c *vcase.Case, env vcase.Env, now time.Time) error {
+	prod, err := tx.ProductByID(ctx, *c.ProductID)
+	if err != nil {
+		return err
+	}
+	rev := advisory.Revision{
+		Number: 1, Status: advisory.Final, PublishedAt: now,
+		Title: c.Title, Summary: c.Summary, Description: c.CVEDraft.Description, Workaround: c.Workaround,
+		CVEID: c.CVEID, Severity: c.Severity, Score: c.Score, CVSS31: c.Risk.CVSS31, CVSS40: c.Risk.CVSS40,
+		CWE: c.Risk.CWE, Changes: "Initial publication.",
+	}
+	for _, f := range c.Fixes {
+		b := env.Branches[f.BranchID]
+		aff := advisory.Affected{Product: prod.Name, ProductSlug: prod.Slug, Branch: b.Name, Maintained: b.Maintained, Introduced: f.AffectedFrom}
+		if b.Maintained && f.ReleaseID != nil {
+			r, err := tx.ReleaseByID(ctx, *f.ReleaseID)
+			if err != nil {
+				return err
+			}
+			if r.State != product.Published {
+				r.State, r.PublishedAt = product.Published, &now
+				if err := tx.UpdateRelease(ctx, r); err != nil {
+					return err
+				}
+				if err := record(ctx, tx, now, a, "release.publish", fmt.Sprintf("release:%s/%s", prod.Slug, r.Version), map[string]any{"case": c.Key}); err != nil {
+					return err
+				}
+			}
+			aff.Fixed, aff.FixedRelease = r.Version.String(), r.ID
+		}
+		rev.Affected = append(rev.Affected, aff)
+	}
+	slices.SortFunc(rev.Affected, func(x, y advisory.Affected) int { return compareBranch(y.Branch, x.Branch) })
+	for _, cr := range c.Credits {
+		rev.Credits = append(rev.Credits, advisory.Credit{Name: cr.Name, Type: cr.Type})
+	}
+	for _, r := range c.References {
+		rev.References = append(rev.References, advisory.Reference{URL: r.URL, Tags: r.Tags})
+	}
+	seq, err := tx.NextSeq(ctx, "advisory", now.Year())
+	if err != nil {
+		return err
+	}
+	rev.AdvisoryID = advisory.ID(now.Year(), seq)
+	if err := tx.AddRevision(ctx, c.ID, rev); err != nil {
+		return err
+	}
+	if c.FixAvailableAt == nil {
+		c.FixAvailableAt = &now
+	}
+	c.CVEState = vcase.CVEPublishRequested
+	ref := map[string]any{"advisory_id": rev.AdvisoryID, "revision": rev.Number, "case": c.Key, "cve_id": c.CVEID}
+	key := "disclose:" + rev.AdvisoryID + ":1:"
+	for _, ch := range []outbox.Channel{outbox.CVEServices, outbox.Feed, outbox.Social, outbox.Webhook, outbox.Subscribers} {
+		if err := enqueue(ctx, tx, now, key+string(ch), ch, "advisory.published", ref); err != nil {
+			return err
+		}
+	}
+	if err := enqueueMail(ctx, tx, now, key+"liaison", Mail{Template: "advisory.published.liaison", Role: "liaison",
+		CaseKey: c.Key, Data: map[string]string{"advisory_id": rev.AdvisoryID, "title": c.Title}}); err != nil {
+		return err
+	}
+	if err := s.notifyReporters(ctx, tx, now, *c, "report.disclosed", key+"reporter"); err != nil {
+		return err
+	}
+	return record(ctx, tx, now, a, "advisory.publish", "advisory:"+rev.AdvisoryID, map[string]any{"revision": 1, "case": c.Key})
+}
+
+// compareBranch orders branch names numerically ("2.10" after "2.9").
+func compareBranch(a, b string) int { return product.BranchBase(a).Compare(product.BranchBase(b)) }

@@ -1,0 +1,112 @@
+// Package server assembles vigil's HTTP surfaces on one port: the JSON API
+// under /api/v1 and the public site everywhere else, with timeouts, security
+// headers and graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vigil-psirt/vigil/internal/api"
+	"github.com/vigil-psirt/vigil/internal/casework"
+	"github.com/vigil-psirt/vigil/internal/report"
+	"github.com/vigil-psirt/vigil/internal/site"
+	"github.com/vigil-psirt/vigil/internal/store"
+)
+
+// Options configure the server.
+type Options struct {
+	Name       string // vendor name on the public site
+	TrustProxy bool
+	Log        *slog.Logger
+}
+
+// Handler builds the whole HTTP handler over the process service.
+func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	a := api.New(svc, api.Options{Log: opts.Log, TrustProxy: opts.TrustProxy})
+	pub, err := site.New(site.Site{
+		Source: svc.Store, Name: opts.Name, Log: opts.Log, Zone: svc.Policy.Zone, Now: svc.Now,
+		Intake: func(ctx context.Context, r report.Report) (string, string, error) {
+			_, rc, err := svc.Submit(ctx, casework.Public, r)
+			return rc.TrackingID, rc.Token, err
+		},
+		Status: func(ctx context.Context, token string) (site.Status, error) {
+			v, err := svc.ReporterStatus(ctx, token)
+			if errors.Is(err, store.ErrNotFound) {
+				return site.Status{}, site.ErrNotFound
+			}
+			return site.Status{TrackingID: v.TrackingID, Title: v.Title, State: v.State, CVEID: v.CVEID, Advisory: v.Advisory, ReceivedAt: v.ReceivedAt, Messages: v.Messages}, err
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a.Handler())
+	mux.Handle("/", pub.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := svc.Store.Ping(r.Context()); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n"))
+	})
+	return headers(mux), nil
+}
+
+// headers sets what every response carries.
+func headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Serve runs the HTTP server on addr until ctx ends, then shuts down
+// gracefully. ready, if not nil, receives the bound address.
+func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,243 @@
+// Package site is the public surface: the advisories news page, one page per
+// advisory, the report form (R1) and the reporter's status page.
+//
+// Invariant: the site reaches vigil's data only through Source, which serves
+// published advisory revisions, and through the intake callbacks; it cannot
+// read a case, so nothing under embargo can leak through it (R7).
+package site
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vigil-psirt/vigil/internal/advisory"
+	"github.com/vigil-psirt/vigil/internal/report"
+)
+
+// Source is all the site may read: published revisions.
+type Source interface {
+	LatestRevisions(ctx context.Context, limit, offset int) ([]advisory.Revision, error)
+	RevisionsOf(ctx context.Context, advisoryID string) ([]advisory.Revision, error)
+}
+
+// Intake takes a report in and returns its tracking ID and secret status token.
+type Intake func(ctx context.Context, r report.Report) (trackingID, token string, err error)
+
+// Status is what the reporter's secret link shows.
+type Status struct {
+	TrackingID string
+	Title      string
+	State      string
+	CVEID      string
+	Advisory   string
+	ReceivedAt time.Time
+	Messages   []report.Message
+}
+
+// StatusFunc resolves a status token; an unknown token is ErrNotFound.
+type StatusFunc func(ctx context.Context, token string) (Status, error)
+
+// ErrNotFound is returned by callbacks for unknown things.
+var ErrNotFound = errors.New("not found")
+
+// Site serves the public pages.
+type Site struct {
+	Source   Source
+	Intake   Intake
+	Status   StatusFunc
+	Name     string // vendor name shown in titles
+	Log      *slog.Logger
+	Zone     *time.Location
+	Now      func() time.Time
+	tmpl     map[string]*template.Template
+	maxField int64
+}
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// New parses the templates once at start-up.
+func New(s Site) (*Site, error) {
+	if s.Log == nil {
+		s.Log = slog.New(slog.DiscardHandler)
+	}
+	if s.Zone == nil {
+		s.Zone = time.UTC
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Name == "" {
+		s.Name = "vigil"
+	}
+	s.maxField = 256 << 10
+	funcs := template.FuncMap{
+		"date": func(t time.Time) string { return t.In(s.Zone).Format("2006-01-02 15:04 MST") },
+		"day":  func(t time.Time) string { return t.In(s.Zone).Format("2006-01-02") },
+		"upper": strings.ToUpper,
+	}
+	s.tmpl = map[string]*template.Template{}
+	pages, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		name := strings.TrimSuffix(strings.TrimPrefix(p, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", p)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", p, err)
+		}
+		s.tmpl[name] = t
+	}
+	return &s, nil
+}
+
+// Handler returns the public mux: every route here is public.
+func (s *Site) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.news)
+	mux.HandleFunc("GET /advisories/{id}", s.advisory)
+	mux.HandleFunc("GET /report", s.reportForm)
+	mux.HandleFunc("POST /report", s.submit)
+	mux.HandleFunc("GET /report/status/{token}", s.status)
+	mux.HandleFunc("GET /.well-known/security.txt", s.securityTxt)
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	return mux
+}
+
+type page struct {
+	Site  string
+	Title string
+}
+
+type newsPage struct {
+	page
+	Advisories []advisory.Revision
+}
+
+type advisoryPage struct {
+	page
+	Latest    advisory.Revision
+	Revisions []advisory.Revision
+}
+
+type formPage struct {
+	page
+	Errors []string
+	Values map[string]string
+}
+
+type statusPage struct {
+	page
+	Status Status
+	Token  string
+}
+
+func (s *Site) render(w http.ResponseWriter, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := s.tmpl[name].Execute(&buf, data); err != nil {
+		s.Log.Error("render", "page", name, "err", err)
+		http.Error(w, "internal error", 500)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (s *Site) fail(w http.ResponseWriter, err error) {
+	if errors.Is(err, ErrNotFound) {
+		s.render(w, 404, "notfound", page{Site: s.Name, Title: "Not found"})
+		return
+	}
+	s.Log.Error("site", "err", err)
+	http.Error(w, "internal error", 500)
+}
+
+func (s *Site) news(w http.ResponseWriter, r *http.Request) {
+	revs, err := s.Source.LatestRevisions(r.Context(), 100, 0)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.render(w, 200, "news", newsPage{page: page{Site: s.Name, Title: "Security advisories"}, Advisories: revs})
+}
+
+func (s *Site) advisory(w http.ResponseWriter, r *http.Request) {
+	revs, err := s.Source.RevisionsOf(r.Context(), r.PathValue("id"))
+	if err != nil || len(revs) == 0 {
+		if err == nil || strings.Contains(err.Error(), "not found") {
+			err = ErrNotFound
+		}
+		s.fail(w, err)
+		return
+	}
+	latest := revs[len(revs)-1]
+	s.render(w, 200, "advisory", advisoryPage{page: page{Site: s.Name, Title: latest.AdvisoryID + ": " + latest.Title}, Latest: latest, Revisions: revs})
+}
+
+func (s *Site) reportForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, 200, "report", formPage{page: page{Site: s.Name, Title: "Report a vulnerability"}, Values: map[string]string{}})
+}
+
+func (s *Site) submit(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, s.maxField)
+	if err := r.ParseForm(); err != nil {
+		s.render(w, 413, "report", formPage{page: page{Site: s.Name, Title: "Report a vulnerability"}, Errors: []string{"The report is too large: at most 256 KiB."}, Values: map[string]string{}})
+		return
+	}
+	vals := map[string]string{}
+	for _, k := range []string{"title", "body", "name", "email", "credit_as", "product"} {
+		vals[k] = r.PostForm.Get(k)
+	}
+	rep := report.Report{Channel: report.Web, Visibility: report.Private, Title: vals["title"], Body: vals["body"], ProductHint: vals["product"],
+		Reporter: report.Contact{Name: vals["name"], Email: vals["email"], CreditAs: vals["credit_as"]}}
+	_, token, err := s.Intake(r.Context(), rep)
+	var inv interface{ Fields() []string }
+	if errors.As(err, &inv) {
+		s.render(w, 422, "report", formPage{page: page{Site: s.Name, Title: "Report a vulnerability"}, Errors: inv.Fields(), Values: vals})
+		return
+	}
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	http.Redirect(w, r, "/report/status/"+token, http.StatusSeeOther)
+}
+
+func (s *Site) status(w http.ResponseWriter, r *http.Request) {
+	st, err := s.Status(r.Context(), r.PathValue("token"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, 200, "status", statusPage{page: page{Site: s.Name, Title: "Report " + st.TrackingID}, Status: st, Token: r.PathValue("token")})
+}
+
+func (s *Site) securityTxt(w http.ResponseWriter, r *http.Request) {
+	base := "https://" + r.Host
+	expires := s.Now().UTC().AddDate(0, 6, 0).Truncate(24 * time.Hour)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "Contact: %s/report\nExpires: %s\nPolicy: %s/report\nCanonical: %s/.well-known/security.txt\nPreferred-Languages: en\n",
+		base, expires.Format(time.RFC3339), base, base)
+}
