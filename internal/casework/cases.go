@@ -342,7 +342,7 @@ func (s *Service) Transition(ctx context.Context, a Actor, id int64, t vcase.Tra
 		if err := tx.UpdateCase(ctx, &c); err != nil {
 			return err
 		}
-		if err := s.closeReports(ctx, tx, c, args); err != nil {
+		if err := syncReports(ctx, tx, c, args); err != nil {
 			return err
 		}
 		if err := record(ctx, tx, now, a, "case."+string(t), "case:"+c.Key,
@@ -355,21 +355,26 @@ func (s *Service) Transition(ctx context.Context, a Actor, id int64, t vcase.Tra
 	return out, err
 }
 
-// closeReports moves the case's reports along when it ends: to a duplicate
-// case's reports when rejected as a duplicate, closed otherwise.
-func (s *Service) closeReports(ctx context.Context, tx *store.Store, c vcase.Case, args TransitionArgs) error {
-	if c.State != vcase.Rejected && c.State != vcase.Disclosed {
-		return nil
-	}
+// syncReports moves the case's reports along with it: linked once the task
+// force takes the case, duplicates follow the case they duplicate, and they
+// close when the case ends.
+func syncReports(ctx context.Context, tx *store.Store, c vcase.Case, args TransitionArgs) error {
 	reports, err := tx.ListReports(ctx, store.ReportFilter{CaseID: c.ID, Limit: 500})
 	if err != nil {
 		return err
 	}
 	for _, r := range reports {
-		if c.State == vcase.Rejected && args.Reason == vcase.DuplicateOf {
+		was := r.State
+		switch {
+		case c.State == vcase.Rejected && args.Reason == vcase.DuplicateOf:
 			r.State, r.CaseID = report.Duplicate, args.DuplicateOf
-		} else {
+		case c.State == vcase.Rejected || c.State == vcase.Disclosed:
 			r.State = report.Closed
+		case c.State != vcase.Received:
+			r.State = report.Linked
+		}
+		if r.State == was && (r.CaseID == nil || *r.CaseID == c.ID) {
+			continue
 		}
 		if err := tx.UpdateReport(ctx, r); err != nil {
 			return err

@@ -39,7 +39,7 @@ func (s *Service) Submit(ctx context.Context, a Actor, r report.Report) (report.
 		return report.Report{}, Receipt{}, invalid(err)
 	}
 	now := s.now()
-	r.ReceivedAt, r.State = now, report.Linked
+	r.ReceivedAt, r.State = now, report.New
 	token, hash := secret.New(StatusPrefix)
 	err := s.Store.InTx(ctx, func(tx *store.Store) error {
 		seq, err := tx.NextSeq(ctx, "report", now.Year())

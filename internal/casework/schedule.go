@@ -88,7 +88,7 @@ func (s *Service) LinkReport(ctx context.Context, a Actor, reportID, caseID int6
 		}
 		now := s.now()
 		old := r.CaseID
-		r.CaseID, r.State = &target.ID, report.Linked
+		r.CaseID, r.State = &target.ID, report.Duplicate
 		if err := tx.UpdateReport(ctx, r); err != nil {
 			return err
 		}

@@ -54,7 +54,7 @@ func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 	mux.Handle("/api/", a.Handler())
 	mux.Handle("/", pub.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := svc.Store.Ping(r.Context()); err != nil {
+		if _, _, err := svc.Store.SchemaVersion(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 			return
 		}

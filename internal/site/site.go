@@ -84,8 +84,8 @@ func New(s Site) (*Site, error) {
 	}
 	s.maxField = 256 << 10
 	funcs := template.FuncMap{
-		"date": func(t time.Time) string { return t.In(s.Zone).Format("2006-01-02 15:04 MST") },
-		"day":  func(t time.Time) string { return t.In(s.Zone).Format("2006-01-02") },
+		"date":  func(t time.Time) string { return t.In(s.Zone).Format("2006-01-02 15:04 MST") },
+		"day":   func(t time.Time) string { return t.In(s.Zone).Format("2006-01-02") },
 		"upper": strings.ToUpper,
 	}
 	s.tmpl = map[string]*template.Template{}

@@ -1,0 +1,336 @@
+// Package cli is vigil's command line: it reads the configuration once
+// (defaults < file < VIGIL_* environment < flags), opens the store and runs
+// a subcommand. Main is the testable entry point of cmd/vigil.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/vigil-psirt/vigil/internal/casework"
+	"github.com/vigil-psirt/vigil/internal/policy"
+	"github.com/vigil-psirt/vigil/internal/store"
+)
+
+// Version is set at build time with -ldflags "-X .../cli.Version=...".
+var Version = "dev"
+
+// Config is the effective configuration.
+type Config struct {
+	Data       string `yaml:"data"`     // SQLite data directory
+	Database   string `yaml:"database"` // PostgreSQL URL; wins over data
+	Addr       string `yaml:"addr"`
+	BaseURL    string `yaml:"base_url"`
+	Policy     string `yaml:"policy"` // policy file; empty: the built-in default
+	Name       string `yaml:"name"`   // vendor name on the public site
+	LogLevel   string `yaml:"log_level"`
+	TrustProxy bool   `yaml:"trust_proxy"`
+}
+
+func defaults() Config {
+	return Config{Data: "data", Addr: "127.0.0.1:8080", Name: "vigil", LogLevel: "info"}
+}
+
+// env holds the process environment, injectable for tests.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	now            func() time.Time
+}
+
+type command struct {
+	name, usage string
+	run         func(ctx context.Context, e *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the server (API, public site)", runServe},
+		{"migrate", "bring the database schema up to date", runMigrate},
+		{"user", "manage users and API tokens: create, list, token, revoke", runUser},
+		{"policy", "check a policy file: policy check FILE", runPolicy},
+		{"audit", "verify the audit trail's hash chain: audit verify", runAudit},
+		{"demo", "fill the database with a realistic example", runDemo},
+		{"config", "print the effective configuration", runConfig},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// Main runs vigil with args (without the program name) and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return run(ctx, &env{stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}, args)
+}
+
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, e, args[1:])
+			switch {
+			case err == nil:
+				return 0
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			case errors.Is(err, errUsage):
+				fmt.Fprintf(e.stderr, "vigil %s: %v\n", c.name, err)
+				return 2
+			default:
+				fmt.Fprintf(e.stderr, "vigil %s: %v\n", c.name, err)
+				return 1
+			}
+		}
+	}
+	fmt.Fprintf(e.stderr, "vigil: unknown command %q\n", args[0])
+	usage(e.stderr)
+	return 2
+}
+
+var errUsage = errors.New("usage")
+
+func usageErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "vigil: vulnerability handling for a product security team\n\nUsage: vigil COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.usage)
+	}
+	fmt.Fprintln(w, "\nEvery command that opens the store takes --data DIR (SQLite, default ./data) or\n--database postgres://... (also VIGIL_DATA, VIGIL_DATABASE). Run vigil COMMAND -h for its flags.")
+}
+
+// flags declares the common configuration flags on fs and returns a function
+// that yields the effective configuration after fs.Parse.
+func flags(fs *flag.FlagSet, e *env) func() (Config, error) {
+	var file string
+	var fl Config
+	fs.StringVar(&file, "config", "", "configuration file (YAML); also VIGIL_CONFIG")
+	fs.StringVar(&fl.Data, "data", "", "SQLite data directory (default ./data); also VIGIL_DATA")
+	fs.StringVar(&fl.Database, "database", "", "PostgreSQL URL, postgres://...; also VIGIL_DATABASE")
+	fs.StringVar(&fl.Policy, "policy", "", "policy file (default: the built-in policy); also VIGIL_POLICY")
+	return func() (Config, error) {
+		c := defaults()
+		if file == "" {
+			file = e.getenv("VIGIL_CONFIG")
+		}
+		if file != "" {
+			if err := loadConfigFile(file, &c); err != nil {
+				return c, err
+			}
+		}
+		for key, dst := range map[string]*string{"VIGIL_DATA": &c.Data, "VIGIL_DATABASE": &c.Database, "VIGIL_ADDR": &c.Addr,
+			"VIGIL_BASE_URL": &c.BaseURL, "VIGIL_POLICY": &c.Policy, "VIGIL_NAME": &c.Name, "VIGIL_LOG_LEVEL": &c.LogLevel} {
+			if v := e.getenv(key); v != "" {
+				*dst = v
+			}
+		}
+		if v := e.getenv("VIGIL_TRUST_PROXY"); v != "" {
+			c.TrustProxy = v == "1" || v == "true"
+		}
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "data":
+				c.Data = fl.Data
+			case "database":
+				c.Database = fl.Database
+			case "policy":
+				c.Policy = fl.Policy
+			}
+		})
+		return c, nil
+	}
+}
+
+func loadConfigFile(path string, c *Config) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(io.LimitReader(f, 1<<20))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+func openStore(ctx context.Context, c Config) (*store.Store, error) {
+	return store.Open(ctx, store.Config{Data: c.Data, Database: c.Database})
+}
+
+func loadPolicy(c Config) (*policy.Policy, error) {
+	if c.Policy == "" {
+		return policy.Default(), nil
+	}
+	return policy.LoadFile(c.Policy)
+}
+
+// service opens the store (refusing an old schema unless migrate is set)
+// and builds the process service.
+func service(ctx context.Context, e *env, c Config, migrate bool) (*casework.Service, func(), error) {
+	pol, err := loadPolicy(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openStore(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if migrate {
+		if _, err := st.Migrate(ctx); err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+	} else if err := st.Check(ctx); err != nil {
+		st.Close()
+		if errors.Is(err, store.ErrSchemaOld) {
+			return nil, nil, fmt.Errorf("%w: run `vigil migrate` first (or serve with --migrate)", err)
+		}
+		return nil, nil, err
+	}
+	base := c.BaseURL
+	if base == "" {
+		base = "http://" + c.Addr
+	}
+	svc := &casework.Service{Store: st, Policy: pol, Now: e.now, BaseURL: base}
+	return svc, func() { st.Close() }, nil
+}
+
+func logger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func runConfig(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("config", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	get := flags(fs, e)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := get()
+	if err != nil {
+		return err
+	}
+	if c.Database != "" {
+		c.Database = redact(c.Database)
+	}
+	b, _ := yaml.Marshal(c)
+	_, err = e.stdout.Write(b)
+	return err
+}
+
+// redact hides the password of a database URL.
+func redact(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 {
+		return u
+	}
+	cred := u[scheme+3 : at]
+	if name, _, ok := strings.Cut(cred, ":"); ok {
+		return u[:scheme+3] + name + ":REDACTED" + u[at:]
+	}
+	return u
+}
+
+func runVersion(ctx context.Context, e *env, args []string) error {
+	_, err := fmt.Fprintf(e.stdout, "vigil %s\n", Version)
+	return err
+}
+
+func runPolicy(ctx context.Context, e *env, args []string) error {
+	if len(args) != 2 || args[0] != "check" {
+		return usageErr("vigil policy check FILE")
+	}
+	p, err := policy.LoadFile(args[1])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: policy %q is valid: %d rules, %d clocks, %d calendars, zone %s\n", args[1], p.Name, len(p.Rules), len(p.Clocks), len(p.Calendars), p.Zone)
+	names := make([]string, 0, len(p.Clocks))
+	for _, c := range p.Clocks {
+		names = append(names, fmt.Sprintf("  clock %s: %s from %s", c.ID, c.Duration, c.Start))
+	}
+	sort.Strings(names)
+	fmt.Fprintln(e.stdout, strings.Join(names, "\n"))
+	return nil
+}
+
+func runMigrate(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	get := flags(fs, e)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := get()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	cur, _, err := st.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "applied %d migrations; schema version %d (%s)\n", n, cur, st.Dialect())
+	return nil
+}
+
+func runAudit(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return usageErr("vigil audit verify [--data DIR | --database URL]")
+	}
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	get := flags(fs, e)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	c, err := get()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Check(ctx); err != nil {
+		return err
+	}
+	n, err := st.VerifyAudit(ctx)
+	if err != nil {
+		return fmt.Errorf("after %d good events: %w", n, err)
+	}
+	fmt.Fprintf(e.stdout, "audit trail intact: %d events\n", n)
+	return nil
+}

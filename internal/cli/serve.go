@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+
+	"github.com/vigil-psirt/vigil/internal/casework"
+	"github.com/vigil-psirt/vigil/internal/server"
+	"github.com/vigil-psirt/vigil/internal/user"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	get := flags(fs, e)
+	addr := fs.String("addr", "", "listen address HOST:PORT (default 127.0.0.1:8080); also VIGIL_ADDR")
+	base := fs.String("base-url", "", "public base URL for links (default http://ADDR); also VIGIL_BASE_URL")
+	migrate := fs.Bool("migrate", false, "apply pending migrations to an existing database before serving")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	c, err := get()
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		c.Addr = *addr
+	}
+	if *base != "" {
+		c.BaseURL = *base
+	}
+	log := logger(e.stderr, c.LogLevel)
+	st, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	cur, _, err := st.SchemaVersion(ctx)
+	st.Close()
+	if err != nil {
+		return err
+	}
+	// A new, empty database is set up at once; an existing one is migrated only when asked.
+	svc, closeStore, err := service(ctx, e, c, *migrate || cur == 0)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if err := firstRun(ctx, e, svc); err != nil {
+		return err
+	}
+	h, err := server.Handler(svc, server.Options{Name: c.Name, TrustProxy: c.TrustProxy, Log: log})
+	if err != nil {
+		return err
+	}
+	return server.Serve(ctx, c.Addr, h, log, func(a net.Addr) {
+		log.Info("vigil serving", "addr", a.String(), "store", svc.Store.Dialect(), "policy", svc.Policy.Name)
+		fmt.Fprintf(e.stderr, "vigil is listening on http://%s (API under /api/v1)\n", a)
+	})
+}
+
+// firstRun creates the first administrator and shows its API token once.
+func firstRun(ctx context.Context, e *env, svc *casework.Service) error {
+	n, err := svc.Store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	u, err := svc.CreateUser(ctx, casework.System, user.User{Name: "admin", Role: user.Admin})
+	if err != nil {
+		return err
+	}
+	_, token, err := svc.IssueToken(ctx, casework.System, u.ID, "first run", nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "\nFirst run: created the administrator %q.\nAPI token (shown only now, keep it safe):\n\n    %s\n\nTry: curl -H 'Authorization: Bearer %s' http://ADDR/api/v1/me\n\n", u.Name, token, token)
+	return nil
+}
