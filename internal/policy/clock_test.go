@@ -35,6 +35,8 @@ func TestDue(t *testing.T) {
 			start: "2026-03-20 12:00", want: "2026-04-03 12:00", hours: 14*24 - 1},
 		{name: "CRA final report 14 days across autumn DST is 337 hours", policy: sos, clock: "cra-final-report", loc: berlin,
 			start: "2026-10-20 12:00", want: "2026-11-03 12:00", hours: 14*24 + 1},
+		{name: "14 days landing in the spring DST gap: 02:30 does not exist, 03:30 CEST", policy: sos, clock: "cra-final-report", loc: berlin,
+			start: "2026-03-15 02:30", want: "2026-03-29 03:30", hours: 14 * 24},
 		{name: "CRA final report 14 days over the year end", policy: stamus, clock: "cra-final-report", loc: utc,
 			start: "2026-12-24 17:00", want: "2027-01-07 17:00"},
 		// Business days in Berlin.

@@ -270,9 +270,6 @@ var (
 	idRE            = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 	tagRE           = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 	colorRE         = regexp.MustCompile(`^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|[a-zA-Z]{1,32})$`)
-	maxHolidays     = 1000
-	weekdaysByName  = map[string]time.Weekday{"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday, "thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday}
-	defaultWeekend  = []time.Weekday{time.Saturday, time.Sunday}
 	knownEventNames = func() string {
 		var s []string
 		for _, e := range Events() {
@@ -281,6 +278,20 @@ var (
 		return strings.Join(s, ", ")
 	}()
 )
+
+// maxHolidays bounds a calendar's holiday list.
+const maxHolidays = 1000
+
+// parseWeekday parses an English weekday name, ignoring case and space.
+func parseWeekday(s string) (time.Weekday, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.ToLower(d.String()) == s {
+			return d, true
+		}
+	}
+	return 0, false
+}
 
 // typeError translates one message of a yaml.TypeError into a FieldError.
 func (v *validator) typeError(msg string) {
@@ -460,11 +471,11 @@ func (v *validator) calendars(p *Policy, raw map[string]rawCalendar) {
 		if !idRE.MatchString(name) {
 			v.errorf(path, "calendar name %q: want lower-case letters, digits, '.', '_' or '-'", name)
 		}
-		weekend := defaultWeekend
+		weekend := []time.Weekday{time.Saturday, time.Sunday}
 		if rc.Weekend != nil {
 			weekend = []time.Weekday{}
 			for i, d := range *rc.Weekend {
-				wd, ok := weekdaysByName[strings.ToLower(strings.TrimSpace(d))]
+				wd, ok := parseWeekday(d)
 				if !ok {
 					v.errorf(fmt.Sprintf("%s.weekend[%d]", path, i), "unknown weekday %q (want monday .. sunday)", d)
 					continue

@@ -77,6 +77,10 @@ func (p *Policy) NextRegularWindow(t time.Time) (start, end time.Time, ok bool) 
 //   - otherwise urgent, now until the deadline, because no regular window
 //     is configured or none meets the deadline.
 //
+// An urgent plan without deadline and without UrgentWithin has WindowEnd ==
+// WindowStart: as soon as possible, with no bound. A deadline already
+// passed gives the same, with the reason saying so.
+//
 // Reason says which, in words a release manager can act on.
 func (p *Policy) PlanRelease(now time.Time, sev Severity, exploited bool, deadline time.Time) ReleasePlan {
 	zone := p.zone()
