@@ -430,6 +430,9 @@ func (a *API) getReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := a.svc.RecordRead(r.Context(), actor(r), "report.read", "report:"+rep.TrackingID, nil); err != nil {
+		return err
+	}
 	msgs, err := a.store.ListReportMessages(r.Context(), id)
 	if err != nil {
 		return err
@@ -494,9 +497,18 @@ func (a *API) listCases(w http.ResponseWriter, r *http.Request) error {
 	}
 	u := currentUser(r)
 	out := []vcase.Case{}
+	var embargoed []string
 	for _, c := range cs {
 		if engineerMay(u, c) {
 			out = append(out, c)
+			if casework.Embargoed(c) {
+				embargoed = append(embargoed, c.Key)
+			}
+		}
+	}
+	if len(embargoed) > 0 {
+		if err := a.svc.RecordRead(r.Context(), actor(r), "case.list", "cases", map[string]any{"cases": embargoed}); err != nil {
+			return err
 		}
 	}
 	return writeJSON(w, 200, out)
@@ -509,6 +521,8 @@ type caseView struct {
 	Deadlines []deadlineView                `json:"deadlines"`
 	Reports   []report.Report               `json:"reports"`
 	Advisory  string                        `json:"advisory,omitempty"`
+	// PlannedLocal is the planned disclosure in the policy's zone, zone named.
+	PlannedLocal string `json:"planned_disclosure_local,omitempty"`
 }
 
 type deadlineView struct {
@@ -524,6 +538,9 @@ type deadlineView struct {
 
 func (a *API) view(r *http.Request, c vcase.Case) (caseView, error) {
 	v := caseView{Case: c, Deadlines: []deadlineView{}}
+	if c.PlannedDisclose != nil {
+		v.PlannedLocal = c.PlannedDisclose.In(a.svc.Policy.Zone).Format("2006-01-02 15:04 MST (-07:00)")
+	}
 	var err error
 	if v.Allowed, err = a.svc.Allowed(r.Context(), c); err != nil {
 		return v, err
@@ -531,7 +548,7 @@ func (a *API) view(r *http.Request, c vcase.Case) (caseView, error) {
 	now := a.svc.Now()
 	for _, d := range a.svc.Deadlines(c) {
 		v.Deadlines = append(v.Deadlines, deadlineView{Clock: d.Clock.ID, Name: d.Clock.Name, Start: d.Start.UTC(), Due: d.Due.UTC(),
-			DueLocal: d.Due.Format("2006-01-02 15:04 MST"), Stopped: d.Stopped, Met: d.Met(), Breached: d.Breached(now)})
+			DueLocal: d.Due.In(a.svc.Policy.Zone).Format("2006-01-02 15:04 MST (-07:00)"), Stopped: d.Stopped, Met: d.Met(), Breached: d.Breached(now)})
 	}
 	if currentUser(r).Role.Can(user.ReadReports) {
 		rs, err := a.store.ListReports(r.Context(), store.ReportFilter{CaseID: c.ID, Limit: 500})
@@ -648,6 +665,9 @@ func (a *API) transition(w http.ResponseWriter, r *http.Request) error {
 func (a *API) schedule(w http.ResponseWriter, r *http.Request) error {
 	s, err := a.svc.Schedule(r.Context())
 	if err != nil {
+		return err
+	}
+	if err := a.svc.RecordRead(r.Context(), actor(r), "schedule.read", "schedule", nil); err != nil {
 		return err
 	}
 	return writeJSON(w, 200, s)

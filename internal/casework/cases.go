@@ -463,3 +463,17 @@ func (s *Service) Deadlines(c vcase.Case) []policy.Deadline {
 	}
 	return s.Policy.Deadlines(ev, sev, c.Risk.Exploited)
 }
+
+// Embargoed reports whether the case's details are still under embargo.
+func Embargoed(c vcase.Case) bool { return c.State != vcase.Disclosed }
+
+// RecordRead audits a person's read of embargoed material (R7): lists of
+// cases, a report, the schedule. Reads by vigil itself are not recorded.
+func (s *Service) RecordRead(ctx context.Context, a Actor, action, object string, detail any) error {
+	if !a.IsPerson() {
+		return nil
+	}
+	return s.Store.InTx(ctx, func(tx *store.Store) error {
+		return record(ctx, tx, s.now(), a, action, object, detail)
+	})
+}
