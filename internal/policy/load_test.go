@@ -344,3 +344,33 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// TestExampleComments keeps the documentation inside the example files in
+// step with the code: each lists every event a clock may name.
+func TestExampleComments(t *testing.T) {
+	for _, name := range ExampleNames() {
+		data, _ := ExampleFile(name)
+		text := string(data)
+		i := strings.Index(text, "# Events a clock may name:")
+		if i < 0 {
+			t.Errorf("%s: no list of events", name)
+			continue
+		}
+		var list strings.Builder
+		for _, line := range strings.Split(text[i:], "\n") {
+			if !strings.HasPrefix(line, "#") {
+				break
+			}
+			list.WriteString(strings.TrimPrefix(line, "#") + " ")
+		}
+		rest := strings.TrimPrefix(strings.TrimSpace(list.String()), "Events a clock may name:")
+		fields := strings.FieldsFunc(rest, func(r rune) bool { return r == ',' || r == ' ' })
+		var got []Event
+		for _, f := range fields {
+			got = append(got, Event(strings.TrimSuffix(f, ".")))
+		}
+		if diff := cmp.Diff(Events(), got); diff != "" {
+			t.Errorf("%s: event list out of date (-code +file):\n%s", name, diff)
+		}
+	}
+}
