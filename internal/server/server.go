@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigil-psirt/vigil/internal/advisory"
 	"github.com/vigil-psirt/vigil/internal/api"
 	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/report"
@@ -34,7 +35,7 @@ func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 	}
 	a := api.New(svc, api.Options{Log: opts.Log, TrustProxy: opts.TrustProxy})
 	pub, err := site.New(site.Site{
-		Source: svc.Store, Name: opts.Name, Log: opts.Log, Zone: svc.Policy.Zone, Now: svc.Now,
+		Source: published{svc.Store}, Name: opts.Name, Log: opts.Log, Zone: svc.Policy.Zone, Now: svc.Now,
 		Intake: func(ctx context.Context, r report.Report) (string, string, error) {
 			_, rc, err := svc.Submit(ctx, casework.Public, r)
 			return rc.TrackingID, rc.Token, err
@@ -109,4 +110,19 @@ func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, r
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// published is the store's view of published revisions, as the site sees it.
+type published struct{ st *store.Store }
+
+func (p published) LatestRevisions(ctx context.Context, limit, offset int) ([]advisory.Revision, error) {
+	return p.st.LatestRevisions(ctx, limit, offset)
+}
+
+func (p published) RevisionsOf(ctx context.Context, id string) ([]advisory.Revision, error) {
+	revs, err := p.st.RevisionsOf(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("advisory %s: %w", id, site.ErrNotFound)
+	}
+	return revs, err
 }

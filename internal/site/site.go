@@ -9,13 +9,17 @@ package site
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -23,7 +27,8 @@ import (
 	"github.com/vigil-psirt/vigil/internal/report"
 )
 
-// Source is all the site may read: published revisions.
+// Source is all the site may read: published revisions. An unknown advisory
+// is an error wrapping ErrNotFound.
 type Source interface {
 	LatestRevisions(ctx context.Context, limit, offset int) ([]advisory.Revision, error)
 	RevisionsOf(ctx context.Context, advisoryID string) ([]advisory.Revision, error)
@@ -59,6 +64,8 @@ type Site struct {
 	Zone     *time.Location
 	Now      func() time.Time
 	tmpl     map[string]*template.Template
+	assets   map[string]string // file name -> content-hashed name
+	static   map[string][]byte // content-hashed name -> content
 	maxField int64
 }
 
@@ -83,7 +90,11 @@ func New(s Site) (*Site, error) {
 		s.Name = "vigil"
 	}
 	s.maxField = 256 << 10
+	if err := s.hashAssets(); err != nil {
+		return nil, err
+	}
 	funcs := template.FuncMap{
+		"asset": func(name string) string { return "/static/" + s.assets[name] },
 		"date":  func(t time.Time) string { return t.In(s.Zone).Format("2006-01-02 15:04 MST") },
 		"day":   func(t time.Time) string { return t.In(s.Zone).Format("2006-01-02") },
 		"upper": strings.ToUpper,
@@ -116,9 +127,42 @@ func (s *Site) Handler() http.Handler {
 	mux.HandleFunc("POST /report", s.submit)
 	mux.HandleFunc("GET /report/status/{token}", s.status)
 	mux.HandleFunc("GET /.well-known/security.txt", s.securityTxt)
-	static, _ := fs.Sub(staticFS, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /static/{name}", s.asset)
 	return mux
+}
+
+// hashAssets names every static file after its content, so that it can be
+// cached for ever and a new version is fetched at once.
+func (s *Site) hashAssets() error {
+	s.assets, s.static = map[string]string{}, map[string][]byte{}
+	entries, err := fs.ReadDir(staticFS, "static")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(staticFS, "static/"+e.Name())
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		ext := path.Ext(e.Name())
+		hashed := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:6]) + ext
+		s.assets[e.Name()], s.static[hashed] = hashed, b
+	}
+	return nil
+}
+
+func (s *Site) asset(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.static[r.PathValue("name")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if ct := mime.TypeByExtension(path.Ext(r.PathValue("name"))); ct != "" {
+		w.Header().Set("Content-Type", ct)
+	}
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Write(b)
 }
 
 type page struct {
@@ -184,10 +228,10 @@ func (s *Site) news(w http.ResponseWriter, r *http.Request) {
 
 func (s *Site) advisory(w http.ResponseWriter, r *http.Request) {
 	revs, err := s.Source.RevisionsOf(r.Context(), r.PathValue("id"))
-	if err != nil || len(revs) == 0 {
-		if err == nil || strings.Contains(err.Error(), "not found") {
-			err = ErrNotFound
-		}
+	if err == nil && len(revs) == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
 		s.fail(w, err)
 		return
 	}
