@@ -523,6 +523,15 @@ type caseView struct {
 	Advisory  string                        `json:"advisory,omitempty"`
 	// PlannedLocal is the planned disclosure in the policy's zone, zone named.
 	PlannedLocal string `json:"planned_disclosure_local,omitempty"`
+	// ReleasePlan proposes the release for the fixes while the case is being fixed.
+	ReleasePlan *releasePlanView `json:"release_plan,omitempty"`
+}
+
+type releasePlanView struct {
+	Kind        string    `json:"kind"` // regular or urgent
+	WindowStart time.Time `json:"window_start"`
+	WindowEnd   time.Time `json:"window_end"`
+	Reason      string    `json:"reason"`
 }
 
 type deadlineView struct {
@@ -549,6 +558,9 @@ func (a *API) view(r *http.Request, c vcase.Case) (caseView, error) {
 	for _, d := range a.svc.Deadlines(c) {
 		v.Deadlines = append(v.Deadlines, deadlineView{Clock: d.Clock.ID, Name: d.Clock.Name, Start: d.Start.UTC(), Due: d.Due.UTC(),
 			DueLocal: d.Due.In(a.svc.Policy.Zone).Format("2006-01-02 15:04 MST (-07:00)"), Stopped: d.Stopped, Met: d.Met(), Breached: d.Breached(now)})
+	}
+	if p, ok := a.svc.PlanRelease(c); ok {
+		v.ReleasePlan = &releasePlanView{Kind: string(p.Kind), WindowStart: p.WindowStart.UTC(), WindowEnd: p.WindowEnd.UTC(), Reason: p.Reason}
 	}
 	if currentUser(r).Role.Can(user.ReadReports) {
 		rs, err := a.store.ListReports(r.Context(), store.ReportFilter{CaseID: c.ID, Limit: 500})

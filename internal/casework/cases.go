@@ -477,3 +477,27 @@ func (s *Service) RecordRead(ctx context.Context, a Actor, action, object string
 		return record(ctx, tx, s.now(), a, action, object, detail)
 	})
 }
+
+// PlanRelease proposes the release that should carry the case's fixes (R16):
+// the next regular window when it meets the earliest running fix deadline,
+// an urgent release when the severity justifies it or no window does. It
+// answers only for confirmed cases still being fixed.
+func (s *Service) PlanRelease(c vcase.Case) (policy.ReleasePlan, bool) {
+	if c.State != vcase.Confirmed && c.State != vcase.Fixing {
+		return policy.ReleasePlan{}, false
+	}
+	sev, err := policy.ParseSeverity(c.Severity)
+	if err != nil {
+		return policy.ReleasePlan{}, false
+	}
+	var deadline time.Time
+	for _, d := range s.Deadlines(c) {
+		if d.Clock.Start == policy.ReportReceived || !d.Stopped.IsZero() {
+			continue
+		}
+		if deadline.IsZero() || d.Due.Before(deadline) {
+			deadline = d.Due
+		}
+	}
+	return s.Policy.PlanRelease(s.now(), sev, c.Risk.Exploited, deadline), true
+}
