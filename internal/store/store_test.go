@@ -26,21 +26,21 @@ var opts = cmp.Options{cmpopts.EquateEmpty()}
 
 func ptr[T any](v T) *T { return &v }
 
-func diff(t *testing.T, what string, want, got any) {
+func diff(t testing.TB, what string, want, got any) {
 	t.Helper()
 	if d := cmp.Diff(want, got, opts); d != "" {
 		t.Errorf("%s mismatch (-want +got):\n%s", what, d)
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
 }
 
-func wantErr(t *testing.T, err, target error) {
+func wantErr(t testing.TB, err, target error) {
 	t.Helper()
 	if !errors.Is(err, target) {
 		t.Fatalf("got error %v, want %v", err, target)
@@ -49,7 +49,7 @@ func wantErr(t *testing.T, err, target error) {
 
 // Fixtures: each builds a valid value, applies the mutators and stores it.
 
-func createUser(t *testing.T, s *store.Store, mut ...func(*user.User)) user.User {
+func createUser(t testing.TB, s *store.Store, mut ...func(*user.User)) user.User {
 	t.Helper()
 	u := user.User{Name: "alice", Email: "alice@example.com", Role: user.PSIRT, CreatedAt: t0}
 	for _, m := range mut {
@@ -59,7 +59,7 @@ func createUser(t *testing.T, s *store.Store, mut ...func(*user.User)) user.User
 	return u
 }
 
-func createProduct(t *testing.T, s *store.Store, mut ...func(*product.Product)) product.Product {
+func createProduct(t testing.TB, s *store.Store, mut ...func(*product.Product)) product.Product {
 	t.Helper()
 	p := product.Product{Slug: "gateway", Name: "Gateway", Description: "The gateway appliance",
 		Upstreams: []string{"Debian 12", "OpenSearch"}, CreatedAt: t0}
@@ -70,7 +70,7 @@ func createProduct(t *testing.T, s *store.Store, mut ...func(*product.Product)) 
 	return p
 }
 
-func createBranch(t *testing.T, s *store.Store, productID int64, mut ...func(*product.Branch)) product.Branch {
+func createBranch(t testing.TB, s *store.Store, productID int64, mut ...func(*product.Branch)) product.Branch {
 	t.Helper()
 	b := product.Branch{ProductID: productID, Name: "41", Status: product.Maintained, Since: ptr(t0.AddDate(-1, 0, 0)), CreatedAt: t0}
 	for _, m := range mut {
@@ -80,7 +80,7 @@ func createBranch(t *testing.T, s *store.Store, productID int64, mut ...func(*pr
 	return b
 }
 
-func createRelease(t *testing.T, s *store.Store, branchID int64, mut ...func(*product.Release)) product.Release {
+func createRelease(t testing.TB, s *store.Store, branchID int64, mut ...func(*product.Release)) product.Release {
 	t.Helper()
 	r := product.Release{BranchID: branchID, Version: product.MustVersion("41.0.1"), Kind: product.Regular,
 		State: product.Planned, PlannedAt: ptr(t0.AddDate(0, 1, 0)), Notes: "monthly", CreatedAt: t0}
@@ -238,3 +238,5 @@ func TestTimePrecision(t *testing.T) {
 		}
 	})
 }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
