@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Product is something the vendor ships and maintains.
@@ -90,21 +91,27 @@ func (p Product) Validate() error {
 	if !slugRE.MatchString(p.Slug) {
 		errs = append(errs, errors.New("slug: must be 1-63 lowercase letters, digits or dashes"))
 	}
-	if strings.TrimSpace(p.Name) == "" || len(p.Name) > 200 {
-		errs = append(errs, errors.New("name: required, at most 200 characters"))
+	if strings.TrimSpace(p.Name) == "" || len(p.Name) > 200 || !storable(p.Name) {
+		errs = append(errs, errors.New("name: required, at most 200 characters of UTF-8 text without NUL"))
 	}
-	if len(p.Description) > 10000 {
-		errs = append(errs, errors.New("description: at most 10000 characters"))
+	if len(p.Description) > 10000 || !storable(p.Description) {
+		errs = append(errs, errors.New("description: at most 10000 characters of UTF-8 text without NUL"))
 	}
 	for i, u := range p.Upstreams {
-		if strings.TrimSpace(u) == "" || len(u) > 200 {
-			errs = append(errs, fmt.Errorf("upstreams[%d]: required, at most 200 characters", i))
+		if strings.TrimSpace(u) == "" || len(u) > 200 || !storable(u) {
+			errs = append(errs, fmt.Errorf("upstreams[%d]: required, at most 200 characters of UTF-8 text without NUL", i))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-var branchRE = regexp.MustCompile(`^[0-9]{1,6}(\.[0-9]{1,6})?$`)
+// storable reports whether s is text every store keeps as given: valid UTF-8
+// without NUL (PostgreSQL refuses both in text columns).
+func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// branchRE has no leading zeros: versions have none, so such a branch could
+// hold no release.
+var branchRE = regexp.MustCompile(`^(0|[1-9][0-9]{0,5})(\.(0|[1-9][0-9]{0,5}))?$`)
 
 // Validate reports every problem of a branch at once.
 func (b Branch) Validate() error {
@@ -154,8 +161,8 @@ func (r Release) Validate(b Branch) error {
 	default:
 		errs = append(errs, fmt.Errorf("state: must be %q, %q or %q", Planned, QA, Published))
 	}
-	if len(r.Notes) > 20000 {
-		errs = append(errs, errors.New("notes: at most 20000 characters"))
+	if len(r.Notes) > 20000 || !storable(r.Notes) {
+		errs = append(errs, errors.New("notes: at most 20000 characters of UTF-8 text without NUL"))
 	}
 	return errors.Join(errs...)
 }

@@ -105,6 +105,9 @@ func NextSecurityRelease(branch string, versions []Version) (Version, error) {
 // "2.7" is 2.7.0; a malformed name gives the zero version.
 func BranchBase(name string) Version {
 	parts := strings.Split(name, ".")
+	if len(parts) > 2 {
+		return Version{}
+	}
 	for len(parts) < 3 {
 		parts = append(parts, "0")
 	}

@@ -7,8 +7,8 @@ package user
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
-	"strings"
 	"time"
 )
 
@@ -91,10 +91,21 @@ func (u User) Validate() error {
 	if !u.Role.Valid() {
 		errs = append(errs, fmt.Errorf("role: must be one of %v", Roles))
 	}
-	if len(u.Email) > 254 || (u.Email != "" && !strings.Contains(u.Email, "@")) {
+	if u.Email != "" && !bareAddress(u.Email) {
 		errs = append(errs, errors.New("email: not a valid address"))
 	}
 	return errors.Join(errs...)
+}
+
+// bareAddress reports whether s is one e-mail address without a display
+// name, at most 254 characters: nothing that could add a mail header or that
+// a store could not keep (NUL, invalid UTF-8).
+func bareAddress(s string) bool {
+	if len(s) > 254 {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
 }
 
 // Token is an API token's record; the secret itself is never stored.

@@ -11,6 +11,7 @@ package vcase
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -296,6 +297,14 @@ func httpURL(field, s string, required bool) error {
 	}
 	if len(s) > 2000 || !(strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")) || strings.ContainsAny(s, " \t\r\n\"<>") {
 		return fmt.Errorf("%s: must be an http(s) URL of at most 2000 characters", field)
+	}
+	// A link needs a host, and nothing that cannot be stored or shown: invalid
+	// UTF-8 here, control characters (NUL, DEL, ...) in url.Parse.
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s: not valid UTF-8", field)
+	}
+	if u, err := url.Parse(s); err != nil || u.Host == "" {
+		return fmt.Errorf("%s: must be an http(s) URL with a host", field)
 	}
 	return nil
 }

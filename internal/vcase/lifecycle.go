@@ -125,7 +125,11 @@ func (c *Case) Apply(t Transition, env Env) error {
 		c.ClosedAt = &now
 	case Reject:
 		c.RejectReason = env.Reason
-		c.DuplicateOf = env.DuplicateOf
+		// Only a duplicate names another case, and the case keeps its own copy.
+		c.DuplicateOf = nil
+		if env.Reason == DuplicateOf {
+			c.DuplicateOf = new(*env.DuplicateOf)
+		}
 		c.ClosedAt = &now
 	case Reopen:
 		if c.State == Rejected {
