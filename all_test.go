@@ -18,11 +18,12 @@ import (
 
 // allowed lists every direct dependency with why it is here.
 var allowed = map[string]string{
-	"modernc.org/sqlite":       "embedded SQLite without cgo, the default store",
-	"github.com/jackc/pgx/v5":  "PostgreSQL driver for database/sql",
-	"go.yaml.in/yaml/v3":       "policy and configuration files (YAML, strict keys)",
-	"github.com/google/go-cmp": "test comparisons with readable diffs",
-	"golang.org/x/mod":         "reads go.mod in this test",
+	"modernc.org/sqlite":                       "embedded SQLite without cgo, the default store",
+	"github.com/jackc/pgx/v5":                  "PostgreSQL driver for database/sql",
+	"go.yaml.in/yaml/v3":                       "policy and configuration files (YAML, strict keys)",
+	"github.com/google/go-cmp":                 "test comparisons with readable diffs",
+	"golang.org/x/mod":                         "reads go.mod in this test",
+	"github.com/santhosh-tekuri/jsonschema/v6": "validates API responses against the OpenAPI document's schemas (tests only)",
 }
 
 func TestDependencies(t *testing.T) {

@@ -5,8 +5,9 @@ import (
 	"net/http"
 )
 
-// openAPIDoc is the OpenAPI 3.1 document of the API; TestOpenAPI keeps its
-// paths and operations in step with the route table.
+// openAPIDoc is the OpenAPI 3.1 document of the API, maintained by hand; the
+// tests in openapi_test.go keep it in step with the route table, the Go types
+// and what the handlers really answer.
 //
 //go:embed openapi.json
 var openAPIDoc []byte
