@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"time"
@@ -390,6 +391,9 @@ func (a *API) listReports(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := store.ReportFilter{State: report.State(r.URL.Query().Get("state")), Limit: limit, Offset: offset}
+	if f.State != "" && !slices.Contains([]report.State{report.New, report.Linked, report.Duplicate, report.Closed}, f.State) {
+		return badRequest{"state: must be new, linked, duplicate or closed"}
+	}
 	rs, err := a.store.ListReports(r.Context(), f)
 	if err != nil {
 		return err
@@ -489,6 +493,9 @@ func (a *API) listCases(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := store.CaseFilter{Limit: limit, Offset: offset}
 	for _, s := range r.URL.Query()["state"] {
+		if !slices.Contains(vcase.States, vcase.State(s)) {
+			return badRequest{fmt.Sprintf("state: %q is not a case state", s)}
+		}
 		f.States = append(f.States, vcase.State(s))
 	}
 	cs, err := a.store.ListCases(r.Context(), f)
@@ -716,7 +723,11 @@ func (a *API) listOutbox(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	ms, err := a.store.ListMessages(r.Context(), store.OutboxFilter{State: outbox.State(q.Get("state")), Channel: outbox.Channel(q.Get("channel")), Limit: limit, Offset: offset})
+	f := store.OutboxFilter{State: outbox.State(q.Get("state")), Channel: outbox.Channel(q.Get("channel")), Limit: limit, Offset: offset}
+	if f.State != "" && !slices.Contains([]outbox.State{outbox.Pending, outbox.Sent, outbox.Failed}, f.State) {
+		return badRequest{"state: must be pending, sent or failed"}
+	}
+	ms, err := a.store.ListMessages(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -726,17 +737,21 @@ func (a *API) listOutbox(w http.ResponseWriter, r *http.Request) error {
 func (a *API) getPolicy(w http.ResponseWriter, r *http.Request) error {
 	p := a.svc.Policy
 	type clock struct {
-		ID, Name, Start, Duration string
-		Severities                []policy.Severity
-		ExploitedOnly             bool
+		ID            string            `json:"id"`
+		Name          string            `json:"name"`
+		Start         string            `json:"start"`
+		Stop          string            `json:"stop,omitempty"`
+		Duration      string            `json:"duration"`
+		Severities    []policy.Severity `json:"severities"`
+		ExploitedOnly bool              `json:"exploited_only"`
 	}
 	out := struct {
 		Name   string  `json:"name"`
 		Zone   string  `json:"zone"`
 		Clocks []clock `json:"clocks"`
-	}{Name: p.Name, Zone: p.Zone.String()}
+	}{Name: p.Name, Zone: p.Zone.String(), Clocks: []clock{}}
 	for _, c := range p.Clocks {
-		out.Clocks = append(out.Clocks, clock{c.ID, c.Name, string(c.Start), c.Duration.String(), c.Severities, c.ExploitedOnly})
+		out.Clocks = append(out.Clocks, clock{c.ID, c.Name, string(c.Start), string(c.Stop), c.Duration.String(), list(c.Severities), c.ExploitedOnly})
 	}
 	return writeJSON(w, 200, out)
 }

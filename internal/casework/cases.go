@@ -202,7 +202,7 @@ func (s *Service) setBranches(ctx context.Context, tx *store.Store, c *vcase.Cas
 	if err != nil {
 		return []error{err}
 	}
-	var fixes []vcase.Fix
+	fixes := []vcase.Fix{}
 	for i, id := range ids {
 		b, ok := branches[id]
 		if !ok || b.ProductID != *c.ProductID {
