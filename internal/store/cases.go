@@ -17,13 +17,13 @@ type CaseFilter struct {
 }
 
 const caseCols = `id, key, title, summary, details, workaround, state, reject_reason, duplicate_of, product_id,
-	risk, severity, score, cve_id, cve_draft, change_request, task_force, planned_disclosure, credits, refs,
+	risk, severity, score, cve_id, cve_state, cve_draft, change_request, task_force, planned_disclosure, credits, refs,
 	received_at, triaged_at, confirmed_at, exploitation_known_at, fix_available_at, ready_at, disclosed_at, closed_at, version`
 
 func scanCase(r scanner) (vcase.Case, error) {
 	var c vcase.Case
 	err := r.Scan(&c.ID, &c.Key, &c.Title, &c.Summary, &c.Details, &c.Workaround, &c.State, &c.RejectReason,
-		&c.DuplicateOf, &c.ProductID, jsonv(&c.Risk), &c.Severity, &c.Score, str(&c.CVEID), jsonv(&c.CVEDraft),
+		&c.DuplicateOf, &c.ProductID, jsonv(&c.Risk), &c.Severity, &c.Score, str(&c.CVEID), &c.CVEState, jsonv(&c.CVEDraft),
 		jsonv(&c.ChangeRequest), jsonv(&c.TaskForce), tmp(&c.PlannedDisclose), jsonv(&c.Credits), jsonv(&c.References),
 		tm(&c.ReceivedAt), tmp(&c.TriagedAt), tmp(&c.ConfirmedAt), tmp(&c.ExploitedKnown), tmp(&c.FixAvailableAt),
 		tmp(&c.ReadyAt), tmp(&c.DisclosedAt), tmp(&c.ClosedAt), &c.Version)
@@ -43,7 +43,7 @@ func caseArgs(c *vcase.Case) ([]any, error) {
 		js[i] = s
 	}
 	return []any{c.Title, c.Summary, c.Details, c.Workaround, string(c.State), string(c.RejectReason), c.DuplicateOf, c.ProductID,
-		js[0], c.Severity, c.Score, nullString(c.CVEID), js[1], js[2], js[3], c.PlannedDisclose, js[4], js[5],
+		js[0], c.Severity, c.Score, nullString(c.CVEID), string(c.CVEState), js[1], js[2], js[3], c.PlannedDisclose, js[4], js[5],
 		c.ReceivedAt, c.TriagedAt, c.ConfirmedAt, c.ExploitedKnown, c.FixAvailableAt, c.ReadyAt, c.DisclosedAt, c.ClosedAt}, nil
 }
 
@@ -59,10 +59,10 @@ func (s *Store) CreateCase(ctx context.Context, c *vcase.Case) error {
 	err = s.InTx(ctx, func(tx *Store) error {
 		var err error
 		id, err = tx.insert(ctx, `INSERT INTO cases (key, title, summary, details, workaround, state, reject_reason,
-			duplicate_of, product_id, risk, severity, score, cve_id, cve_draft, change_request, task_force,
+			duplicate_of, product_id, risk, severity, score, cve_id, cve_state, cve_draft, change_request, task_force,
 			planned_disclosure, credits, refs, received_at, triaged_at, confirmed_at, exploitation_known_at,
 			fix_available_at, ready_at, disclosed_at, closed_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
 			append([]any{c.Key}, args...)...)
 		if err != nil {
 			return err
@@ -89,7 +89,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *vcase.Case) error {
 	err = s.InTx(ctx, func(tx *Store) error {
 		res, err := tx.exec(ctx, `UPDATE cases SET title = ?, summary = ?, details = ?, workaround = ?, state = ?,
 			reject_reason = ?, duplicate_of = ?, product_id = ?, risk = ?, severity = ?, score = ?, cve_id = ?,
-			cve_draft = ?, change_request = ?, task_force = ?, planned_disclosure = ?, credits = ?, refs = ?,
+			cve_state = ?, cve_draft = ?, change_request = ?, task_force = ?, planned_disclosure = ?, credits = ?, refs = ?,
 			received_at = ?, triaged_at = ?, confirmed_at = ?, exploitation_known_at = ?, fix_available_at = ?,
 			ready_at = ?, disclosed_at = ?, closed_at = ?, version = version + 1
 			WHERE id = ? AND version = ?`, append(args, c.ID, c.Version)...)
@@ -232,12 +232,18 @@ func (s *Store) loadFixes(ctx context.Context, cs []vcase.Case) error {
 }
 
 // readTx runs fn on one consistent snapshot: inside the caller's
-// transaction, or in a read-only transaction of its own.
+// transaction, or in a read-only transaction of its own (on PostgreSQL
+// REPEATABLE READ, which for a read-only transaction never fails; on
+// SQLite any read transaction is a snapshot).
 func (s *Store) readTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.dialect == dialectPostgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.r.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin read: %w", normalize(err))
 	}

@@ -34,7 +34,7 @@ func fullCase(seq int, productID int64, branches []int64, releaseID int64) func(
 		c.Risk = vcase.Risk{CVSS31: "CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N", CWE: []string{"CWE-79"},
 			Tags: []string{"xss"}, PublicPoC: true, Notes: "needs a login"}
 		c.Severity, c.Score = "medium", 5.4
-		c.CVEID = "CVE-2026-1000" + string(rune('0'+seq))
+		c.CVEID, c.CVEState = "CVE-2026-1000"+string(rune('0'+seq)), vcase.CVEReserved
 		c.CVEDraft = vcase.CVEDraft{Description: "XSS in Gateway before 41.0.2.", ProblemType: "CWE-79", Impacts: []string{"CAPEC-63"}}
 		c.ChangeRequest = &vcase.ChangeRequest{Ref: "SOS-1234", Tracker: "jira", URL: "https://jira.example.com/SOS-1234", State: "open"}
 		c.TaskForce = []string{"alice", "bob"}
@@ -158,7 +158,7 @@ func TestUpdateCase(t *testing.T) {
 		// Change everything, and replace the fixes: drop the second branch,
 		// change the first.
 		c.Title, c.State, c.Severity, c.Score = "XSS", vcase.Ready, "high", 7.1
-		c.CVEID, c.ChangeRequest, c.TaskForce = "", nil, nil
+		c.CVEID, c.CVEState, c.ChangeRequest, c.TaskForce = "", vcase.CVENone, nil, nil
 		c.Risk.Exploited = true
 		c.ReadyAt, c.PlannedDisclose = ptr(t0.Add(9*time.Hour)), nil
 		c.Fixes = []vcase.Fix{{BranchID: e.branches[0], Status: vcase.FixFixed, Commits: []string{"abcdef0"}}}

@@ -3,8 +3,11 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -240,3 +243,60 @@ func TestTimePrecision(t *testing.T) {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// TestInTxRetriesDeadlock makes two PostgreSQL transactions lock two rows
+// in opposite orders: PostgreSQL aborts one with a deadlock, InTx runs it
+// again, and both succeed.
+func TestInTxRetriesDeadlock(t *testing.T) {
+	t.Parallel()
+	s := storetest.Postgres(t)
+	ctx := context.Background()
+	a := createUser(t, s)
+	b := createUser(t, s, func(u *user.User) { u.Name = "bob" })
+	var (
+		attempts atomic.Int32
+		wg       sync.WaitGroup
+		locked   = [2]chan struct{}{make(chan struct{}), make(chan struct{})}
+	)
+	run := func(i int, first, second user.User) {
+		defer wg.Done()
+		try := 0
+		err := s.InTx(ctx, func(tx *store.Store) error {
+			attempts.Add(1)
+			try++
+			first.Email = fmt.Sprintf("w%d@example.com", i)
+			if err := tx.UpdateUser(ctx, first); err != nil {
+				return err
+			}
+			if try == 1 {
+				// Both hold their first row before either takes its second.
+				close(locked[i])
+				select {
+				case <-locked[1-i]:
+				case <-time.After(10 * time.Second):
+					return errors.New("the other transaction did not start")
+				}
+			}
+			second.Email = first.Email
+			return tx.UpdateUser(ctx, second)
+		})
+		if err != nil {
+			t.Errorf("transaction %d: %v", i, err)
+		}
+	}
+	wg.Add(2)
+	go run(0, a, b)
+	go run(1, b, a)
+	wg.Wait()
+	if n := attempts.Load(); n != 3 {
+		t.Errorf("%d attempts, want 3 (one deadlock victim run again)", n)
+	}
+	// The retried transaction committed last: both rows carry its e-mail.
+	ga, err := s.UserByID(ctx, a.ID)
+	must(t, err)
+	gb, err := s.UserByID(ctx, b.ID)
+	must(t, err)
+	if ga.Email != gb.Email {
+		t.Errorf("e-mails %s and %s, want the same", ga.Email, gb.Email)
+	}
+}
