@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"time"
 )
 
@@ -82,11 +83,17 @@ type User struct {
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9._-]{1,63}$`)
 
+// Reserved names stand for parties other than users in messages and the
+// audit trail, so no user may take them.
+var Reserved = []string{"reporter", "public", "system", "vigil", "cli"}
+
 // Validate reports every problem of a user at once.
 func (u User) Validate() error {
 	var errs []error
 	if !nameRE.MatchString(u.Name) {
 		errs = append(errs, errors.New("name: 2-64 lowercase letters, digits, '.', '_' or '-', starting with a letter"))
+	} else if slices.Contains(Reserved, u.Name) {
+		errs = append(errs, fmt.Errorf("name: %q is reserved", u.Name))
 	}
 	if !u.Role.Valid() {
 		errs = append(errs, fmt.Errorf("role: must be one of %v", Roles))

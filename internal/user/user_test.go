@@ -140,3 +140,12 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestReservedNames(t *testing.T) {
+	for _, name := range Reserved {
+		err := User{Name: name, Role: PSIRT}.Validate()
+		if err == nil || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("user %q: %v, want refused as reserved", name, err)
+		}
+	}
+}
