@@ -14,8 +14,8 @@ func TestStatusFor(t *testing.T) {
 	}}
 	for _, tc := range []struct {
 		name, slug, version string
-		status             VEXStatus
-		fixedIn            string
+		status              VEXStatus
+		fixedIn             string
 	}{
 		{"before introduced", "scheduler", "2.7.0", NotAffected, ""},
 		{"introduced", "scheduler", "2.7.1", StatusAffected, "2.7.3"},
