@@ -24,6 +24,7 @@ var allowed = map[string]string{
 	"github.com/google/go-cmp":                 "test comparisons with readable diffs",
 	"golang.org/x/mod":                         "reads go.mod in this test",
 	"github.com/santhosh-tekuri/jsonschema/v6": "validates API responses against the OpenAPI document's schemas (tests only)",
+	"github.com/CycloneDX/cyclonedx-go":        "CycloneDX documents through the CycloneDX project's own library",
 }
 
 func TestDependencies(t *testing.T) {
