@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/secret"
@@ -82,6 +83,24 @@ func (a *API) Routes() [][2]string {
 	var out [][2]string
 	for _, r := range a.routes {
 		out = append(out, [2]string{r.Method, r.Pattern})
+	}
+	return out
+}
+
+// RouteInfo is one route of the table as tests see it: whether it is
+// public and, if not, the permission it needs ("" for any signed-in user).
+type RouteInfo struct {
+	Method, Pattern string
+	Public          bool
+	Perm            user.Permission
+}
+
+// Table lists every route with its access rule, so that tests can check
+// authentication and roles against the table itself.
+func (a *API) Table() []RouteInfo {
+	var out []RouteInfo
+	for _, r := range a.routes {
+		out = append(out, RouteInfo{Method: r.Method, Pattern: r.Pattern, Public: r.Public, Perm: r.Perm})
 	}
 	return out
 }
@@ -160,7 +179,11 @@ func (a *API) adapt(h handlerFunc) http.Handler {
 				writeProblem(w, problem{Status: 500, Title: "Internal error"})
 			}
 		}()
-		if err := h(w, r); err != nil {
+		err := checkURL(r)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
 			p := a.problemFor(err)
 			if p.Status >= 500 {
 				a.opts.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -171,6 +194,23 @@ func (a *API) adapt(h handlerFunc) http.Handler {
 			writeProblem(w, p)
 		}
 	})
+}
+
+// checkURL refuses a path or query with invalid UTF-8 or NUL: no stored
+// value can match it, and PostgreSQL refuses it as a parameter.
+func checkURL(r *http.Request) error {
+	ok := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+	if !ok(r.URL.Path) {
+		return badRequest{"path: not valid UTF-8 or contains NUL"}
+	}
+	for k, vs := range r.URL.Query() {
+		for _, v := range vs {
+			if !ok(k) || !ok(v) {
+				return badRequest{"query: not valid UTF-8 or contains NUL"}
+			}
+		}
+	}
+	return nil
 }
 
 // problem is an RFC 9457 problem document.

@@ -59,6 +59,20 @@ func (l *limiter) allow(client string) bool {
 	return true
 }
 
+// LimitIntake applies the intake rate limit to another route that takes
+// reports in (the public site's form), on the same budget per client, so
+// that no intake path escapes it.
+func (a *API) LimitIntake(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !a.limit.allow(clientAddr(r, a.opts.TrustProxy)) {
+			w.Header().Set("Retry-After", "60")
+			http.Error(w, errRateLimited.Error(), http.StatusTooManyRequests)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // sweep drops the buckets that are full again.
 func (l *limiter) sweep(now time.Time) {
 	for k, b := range l.buckets {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vigil-psirt/vigil/internal/outbox"
 	"github.com/vigil-psirt/vigil/internal/report"
@@ -113,7 +114,7 @@ func enqueue(ctx context.Context, tx *store.Store, now time.Time, key string, ch
 type ReporterView struct {
 	TrackingID string           `json:"tracking_id"`
 	Title      string           `json:"title"`
-	State      string           `json:"state"` // received, in_progress, confirmed, fixed, disclosed, closed
+	State      string           `json:"state"` // received, in_triage, confirmed, fixed, disclosed, closed
 	CVEID      string           `json:"cve_id,omitempty"`
 	Advisory   string           `json:"advisory,omitempty"`
 	ReceivedAt time.Time        `json:"received_at"`
@@ -190,6 +191,9 @@ func checkMessage(body string) error {
 	}
 	if len(body) > 50000 {
 		return &InvalidError{Problems: []string{"body: at most 50000 bytes"}}
+	}
+	if !utf8.ValidString(body) || strings.ContainsRune(body, 0) {
+		return &InvalidError{Problems: []string{"body: not valid UTF-8 or contains a NUL character"}}
 	}
 	return nil
 }

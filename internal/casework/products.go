@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/product"
@@ -131,8 +132,13 @@ func (s *Service) CreateRelease(ctx context.Context, a Actor, in NewRelease) (pr
 		} else if r.Version, err = product.ParseVersion(in.Version); err != nil {
 			problems = append(problems, fmt.Errorf("version: %w", err))
 		}
-		if err := r.Validate(b); err != nil && r.Version != (product.Version{}) {
-			problems = append(problems, err)
+		// Every problem of the release, but the version's only once.
+		if err := r.Validate(b); err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if len(problems) == 0 || !strings.HasPrefix(line, "version:") {
+					problems = append(problems, errors.New(line))
+				}
+			}
 		}
 		if len(problems) > 0 {
 			return invalid(errors.Join(problems...))

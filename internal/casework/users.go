@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vigil-psirt/vigil/internal/secret"
 	"github.com/vigil-psirt/vigil/internal/store"
@@ -32,8 +33,8 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, u user.User) (user.Us
 func (s *Service) IssueToken(ctx context.Context, a Actor, userID int64, label string, expires *time.Time) (user.Token, string, error) {
 	label = strings.TrimSpace(label)
 	var problems []error
-	if label == "" || len(label) > 100 {
-		problems = append(problems, errors.New("label: required, at most 100 characters"))
+	if label == "" || len(label) > 100 || !utf8.ValidString(label) || strings.ContainsRune(label, 0) {
+		problems = append(problems, errors.New("label: required, at most 100 characters of UTF-8 text without NUL"))
 	}
 	now := s.now()
 	if expires != nil && !expires.After(now) {

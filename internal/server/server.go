@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vigil-psirt/vigil/internal/advisory"
 	"github.com/vigil-psirt/vigil/internal/api"
@@ -53,7 +54,9 @@ func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.Handler())
-	mux.Handle("/", pub.Handler())
+	site := pub.Handler()
+	mux.Handle("POST /report", a.LimitIntake(site))
+	mux.Handle("/", site)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, _, err := svc.Store.SchemaVersion(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
@@ -120,6 +123,10 @@ func (p published) LatestRevisions(ctx context.Context, limit, offset int) ([]ad
 }
 
 func (p published) RevisionsOf(ctx context.Context, id string) ([]advisory.Revision, error) {
+	// An ID no advisory can have (PostgreSQL refuses it as a parameter).
+	if !utf8.ValidString(id) || strings.ContainsRune(id, 0) {
+		return nil, fmt.Errorf("advisory %q: %w", id, site.ErrNotFound)
+	}
 	revs, err := p.st.RevisionsOf(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("advisory %s: %w", id, site.ErrNotFound)
