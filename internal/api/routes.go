@@ -226,7 +226,7 @@ type branchView struct {
 	product.Branch
 	Releases     []product.Release `json:"releases"`
 	LatestStable string            `json:"latest_stable,omitempty"`
-	NextUpgrade  string            `json:"next_upgrade"`
+	NextUpgrade  string            `json:"next_upgrade,omitempty"` // for those who work on cases
 }
 
 func (a *API) productView(r *http.Request, slug string) (product.Product, []branchView, error) {
@@ -244,7 +244,15 @@ func (a *API) productView(r *http.Request, slug string) (product.Product, []bran
 		if err != nil {
 			return p, nil, err
 		}
-		v := branchView{Branch: b, Releases: list(rs)}
+		// Planned and QA releases announce a coming security release: only
+		// those who work on cases see them before publication (R7).
+		insider := currentUser(r).Role.Can(user.ReadCases)
+		v := branchView{Branch: b, Releases: []product.Release{}}
+		for _, rel := range rs {
+			if insider || rel.State == product.Published {
+				v.Releases = append(v.Releases, rel)
+			}
+		}
 		var vs []product.Version
 		var latest product.Version
 		for _, rel := range rs {
@@ -256,8 +264,7 @@ func (a *API) productView(r *http.Request, slug string) (product.Product, []bran
 		if !latest.IsZero() {
 			v.LatestStable = latest.String()
 		}
-		next, err := product.NextSecurityRelease(b.Name, vs)
-		if err == nil {
+		if next, err := product.NextSecurityRelease(b.Name, vs); err == nil && insider {
 			v.NextUpgrade = next.String()
 		}
 		views = append(views, v)

@@ -658,7 +658,7 @@ func TestLifecycle(t *testing.T) {
 				NextUpgrade string `json:"next_upgrade"`
 			} `json:"branches"`
 		}
-		e.call("GET", "/api/v1/products/scheduler", e.tok["dave"], nil, 200, &pv)
+		e.call("GET", "/api/v1/products/scheduler", e.tok["alice"], nil, 200, &pv)
 		next := map[string]string{}
 		for _, b := range pv.Branches {
 			next[b.Name] = b.NextUpgrade
@@ -668,6 +668,27 @@ func TestLifecycle(t *testing.T) {
 		}
 		r273 := e.release(b27, map[string]any{"state": "qa", "planned_at": planned})
 		r269 := e.release(b26, map[string]any{"state": "qa", "planned_at": planned})
+		// A customer sees neither the coming releases nor the next versions:
+		// both would announce the security release before the disclosure.
+		var cv struct {
+			Branches []struct {
+				NextUpgrade string `json:"next_upgrade"`
+				Releases    []struct {
+					State string `json:"state"`
+				} `json:"releases"`
+			} `json:"branches"`
+		}
+		e.call("GET", "/api/v1/products/scheduler", e.tok["dave"], nil, 200, &cv)
+		for _, b := range cv.Branches {
+			if b.NextUpgrade != "" {
+				t.Errorf("a customer sees the next upgrade %s", b.NextUpgrade)
+			}
+			for _, r := range b.Releases {
+				if r.State != "published" {
+					t.Errorf("a customer sees a %s release", r.State)
+				}
+			}
+		}
 		if r273.Version.String() != "2.7.3" || r269.Version.String() != "2.6.9" || r273.Kind != product.Regular {
 			t.Fatalf("derived releases %s (%s), %s", r273.Version, r273.Kind, r269.Version)
 		}
