@@ -16,8 +16,8 @@ import (
 
 // Errors of the conversion.
 var (
-	ErrNoRevision  = errors.New("advisory has no revision")
-	ErrWithdrawn   = errors.New("advisory is withdrawn: its CVE record is rejected, not published")
+	ErrNoRevision   = errors.New("advisory has no revision")
+	ErrWithdrawn    = errors.New("advisory is withdrawn: its CVE record is rejected, not published")
 	ErrNotWithdrawn = errors.New("advisory is not withdrawn: its CVE record is published, not rejected")
 )
 
