@@ -164,7 +164,9 @@ func TestConversionErrors(t *testing.T) {
 		{"no revision", advisory.Advisory{ID: "VIGIL-SA-2026-009"}, "VIGIL-SA-2026-009", ErrNoRevision},
 		{"withdrawn", withdrawn(), "withdrawn", ErrWithdrawn},
 		{"bad cvss31", fixture(func(r *advisory.Revision) { r.CVSS31 = "CVSS:3.1/AV:N" }), "cvss31", nil},
-		{"cvss40 in cvss31", fixture(func(r *advisory.Revision) { r.CVSS31 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N" }), "cvss31", nil},
+		{"cvss40 in cvss31", fixture(func(r *advisory.Revision) {
+			r.CVSS31 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
+		}), "cvss31", nil},
 		{"cvss31 in cvss40", fixture(func(r *advisory.Revision) { r.CVSS40 = r.CVSS31 }), "cvss40", nil},
 		{"bad fixed", fixture(func(r *advisory.Revision) { r.Affected[0].Fixed = "2.7.x" }), "affected[0]", nil},
 		{"fixed off the branch", fixture(func(r *advisory.Revision) { r.Affected[1].Fixed = "2.7.3" }), "affected[1] (Acme Job Scheduler 2.6): fixed: 2.7.3 is not on branch 2.6", nil},
