@@ -31,6 +31,7 @@ func (p Problem) Error() string { return p.Path + ": " + p.Message }
 const (
 	MinDescriptionLen = 40
 	MaxDescriptionLen = 4096
+	maxTitleLen       = 256
 )
 
 var (
@@ -45,8 +46,10 @@ var (
 // products with versions (and some version affected), at least one http(s)
 // reference, a CWE, a CVSS 3.x or 4.0 metric whose score is its vector's and
 // whose severity is its score's, and no credited name inside a
-// description (credits have their own field). It returns nil for a record
-// without problems. It does not repeat the schema: a record must pass both.
+// description (credits have their own field). Of the schema's limits it
+// checks those the team's texts may exceed (the lengths of the title,
+// descriptions, workarounds and solutions); a record must pass the schema
+// too. It returns nil for a record without problems.
 func Lint(rec Record) []Problem {
 	var l linter
 	l.metadata(rec.CVEMetadata)
@@ -55,11 +58,24 @@ func Lint(rec Record) []Problem {
 	if !uuidPattern.MatchString(c.ProviderMetadata.OrgID) {
 		l.add(cna+".providerMetadata.orgId", "%q is not the CNA's organisation UUID", c.ProviderMetadata.OrgID)
 	}
+	if n := utf8.RuneCountInString(c.Title); n > maxTitleLen {
+		l.add(cna+".title", "too long: %d characters, at most %d", n, maxTitleLen)
+	}
 	l.descriptions(cna+".descriptions", c.Descriptions)
 	l.affected(cna+".affected", c.Affected)
 	l.references(cna+".references", c.References)
 	l.problemTypes(cna+".problemTypes", c.ProblemTypes)
 	l.metrics(cna+".metrics", c.Metrics)
+	for _, texts := range []struct {
+		name string
+		ds   []Description
+	}{{"workarounds", c.Workarounds}, {"solutions", c.Solutions}} {
+		for i, d := range texts.ds {
+			if n := utf8.RuneCountInString(d.Value); n > MaxDescriptionLen {
+				l.add(fmt.Sprintf("%s.%s[%d].value", cna, texts.name, i), "too long: %d characters, at most %d", n, MaxDescriptionLen)
+			}
+		}
+	}
 	l.credits(cna, c)
 	return l.problems
 }

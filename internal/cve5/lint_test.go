@@ -75,6 +75,10 @@ func TestLint(t *testing.T) {
 		{"a German one besides is fine", func(r *Record) {
 			r.Containers.CNA.Descriptions = append(r.Containers.CNA.Descriptions, Description{Lang: "de", Value: "RCE."})
 		}, nil},
+		{"long title and workaround", func(r *Record) {
+			r.Containers.CNA.Title = strings.Repeat("t", 257)
+			r.Containers.CNA.Workarounds[0].Value = strings.Repeat("w", 4097)
+		}, []Problem{{cna + ".title", "too long: 257"}, {cna + ".workarounds[0].value", "too long: 4097"}}},
 		{"no affected product", func(r *Record) { r.Containers.CNA.Affected = nil },
 			[]Problem{{cna + ".affected", "no affected product"}}},
 		{"no versions", func(r *Record) { r.Containers.CNA.Affected[0].Versions = nil },
