@@ -17,8 +17,10 @@ const (
 	StatusUnknown    = "unknown"
 )
 
-// Record is a CVE JSON 5.1 record in the PUBLISHED state, with the CNA's
-// container only: the ADP containers are others' to write.
+// Record is a CVE JSON 5.1 record as vigil writes it: in the PUBLISHED
+// state, with the CNA's container only (the ADP containers are others' to
+// write). ParseRecord reads any 5.x record into it, dropping what it does
+// not hold.
 type Record struct {
 	DataType    string     `json:"dataType"`
 	DataVersion string     `json:"dataVersion"`
