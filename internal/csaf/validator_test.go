@@ -1,0 +1,226 @@
+package csaf
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The external validators the publishing issue names, pinned; .ci/run
+// installs them into <root>/.tools.
+const (
+	gocsafModule       = "github.com/gocsaf/csaf/v3"
+	gocsafVersion      = "v3.7.0"
+	secvisogramPackage = "@secvisogram/csaf-validator-lib"
+	secvisogramVersion = "2.0.10"
+)
+
+// missing skips the test when a validator is not installed, and fails it in
+// CI (CI=true), where .ci/run must have installed it.
+func missing(t *testing.T, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg + " (skipped locally; required in CI)")
+}
+
+// written writes every document of the demo and the variants to a temporary
+// directory, each under its Filename, and returns the paths.
+func written(t *testing.T) []string {
+	t.Helper()
+	dir := t.TempDir()
+	var files []string
+	for _, d := range append(demo(t), variants(t)...) {
+		data, err := Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, Filename(d.Document.Tracking.ID))
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, path)
+	}
+	return files
+}
+
+// TestCSAFValidator runs gocsaf's csaf_validator: the CSAF 2.0 schema (with
+// the CVSS schemas), the file name rule and UTF-8 on every document.
+func TestCSAFValidator(t *testing.T) {
+	bin := filepath.Join(root(t), ".tools", "csaf_validator")
+	if _, err := os.Stat(bin); err != nil {
+		missing(t, "csaf_validator is not installed: GOBIN=%s go install %s/cmd/csaf_validator@%s", filepath.Dir(bin), gocsafModule, gocsafVersion)
+	}
+	if info, err := exec.Command("go", "version", "-m", bin).Output(); err == nil && !strings.Contains(string(info), gocsafModule+"\t"+gocsafVersion) {
+		t.Fatalf("%s is not %s %s:\n%s", bin, gocsafModule, gocsafVersion, info)
+	}
+	files := written(t)
+	cmd := exec.Command(bin, files...)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatalf("csaf_validator: %v\n%s", err, out)
+	}
+	// Bit 4 of the exit code only says that no remote validator was given:
+	// the Secvisogram test below runs those tests itself.
+	if code&^4 != 0 {
+		t.Errorf("csaf_validator exited %d", code)
+	}
+	for _, f := range files {
+		if !strings.Contains(string(out), fmt.Sprintf("%q passes the schema validation.", f)) {
+			t.Errorf("%s does not pass the schema validation", filepath.Base(f))
+		}
+	}
+	for _, bad := range []string{"schema validation errors", "is not a valid advisory name", "does not match", "error:", "invalid UTF-8"} {
+		if strings.Contains(string(out), bad) {
+			t.Errorf("csaf_validator reports %q", bad)
+		}
+	}
+	if t.Failed() {
+		t.Logf("csaf_validator output:\n%s", out)
+	}
+}
+
+// secvisogramResult is one file's entry in the output of testdata/secvisogram.mjs.
+type secvisogramResult struct {
+	File     string          `json:"file"`
+	IsValid  bool            `json:"isValid"`
+	Tests    int             `json:"tests"`
+	Errors   []secvisogramAt `json:"errors"`
+	Warnings []secvisogramAt `json:"warnings"`
+	Infos    []secvisogramAt `json:"infos"`
+}
+
+type secvisogramAt struct {
+	Test         string `json:"test"`
+	InstancePath string `json:"instancePath"`
+	Message      string `json:"message"`
+}
+
+// TestSecvisogram runs the Secvisogram validator library's strict schema
+// test, mandatory tests and optional tests on every document: no error and
+// no warning allowed.
+func TestSecvisogram(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing(t, "node is not on PATH")
+	}
+	lib := filepath.Join(root(t), ".tools", "node_modules", secvisogramPackage)
+	data, err := os.ReadFile(filepath.Join(lib, "package.json"))
+	if err != nil {
+		missing(t, "%s is not installed: npm install --prefix %s %s@%s", secvisogramPackage, filepath.Join(root(t), ".tools"), secvisogramPackage, secvisogramVersion)
+	}
+	var pkg struct{ Version string }
+	if err := json.Unmarshal(data, &pkg); err != nil || pkg.Version != secvisogramVersion {
+		t.Fatalf("%s is version %q (%v), want %s", lib, pkg.Version, err, secvisogramVersion)
+	}
+	files := written(t)
+	cmd := exec.Command(node, append([]string{filepath.Join("testdata", "secvisogram.mjs")}, files...)...)
+	cmd.Env = append(os.Environ(), "VIGIL_TOOLS="+filepath.Join(root(t), ".tools"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("secvisogram.mjs: %v\n%s", err, stderr.String())
+	}
+	var results []secvisogramResult
+	if err := json.Unmarshal(out, &results); err != nil {
+		t.Fatalf("secvisogram.mjs output: %v\n%s", err, out)
+	}
+	if len(results) != len(files) {
+		t.Fatalf("%d results for %d files", len(results), len(files))
+	}
+	for _, r := range results {
+		name := filepath.Base(r.File)
+		if r.Tests < 60 {
+			t.Errorf("%s: only %d tests ran", name, r.Tests)
+		}
+		if !r.IsValid {
+			t.Errorf("%s: not valid", name)
+		}
+		for _, e := range r.Errors {
+			t.Errorf("%s: error: %s at %s: %s", name, e.Test, e.InstancePath, e.Message)
+		}
+		for _, w := range r.Warnings {
+			t.Errorf("%s: warning: %s at %s: %s", name, w.Test, w.InstancePath, w.Message)
+		}
+		for _, i := range r.Infos {
+			t.Logf("%s: info: %s at %s: %s", name, i.Test, i.InstancePath, i.Message)
+		}
+	}
+}
+
+// TestCWEList keeps cwe.txt equal to the CWE catalogue of the Secvisogram
+// library's test 6.1.11; -update rewrites it from there.
+func TestCWEList(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing(t, "node is not on PATH")
+	}
+	cat := filepath.Join(root(t), ".tools", "node_modules", secvisogramPackage, "lib", "shared", "cwec.js")
+	if _, err := os.Stat(cat); err != nil {
+		missing(t, "%s is not installed", secvisogramPackage)
+	}
+	script := `import(process.argv[1]).then(m => console.log(JSON.stringify(m.default.weaknesses)))`
+	out, err := exec.Command(node, "--input-type=module", "-e", script, "file://"+cat).Output()
+	if err != nil {
+		t.Fatalf("load %s: %v", cat, err)
+	}
+	var weaknesses []struct{ ID, Name string }
+	if err := json.Unmarshal(out, &weaknesses); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, w := range weaknesses {
+		want[w.ID] = w.Name
+	}
+	if *update {
+		var b strings.Builder
+		b.WriteString("# CWE weaknesses (ID, tab, name), as " + secvisogramPackage + " checks them in test 6.1.11.\n")
+		for _, w := range sortedCWE(weaknesses) {
+			b.WriteString(w.ID + "\t" + w.Name + "\n")
+		}
+		if err := os.WriteFile("cwe.txt", []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(cweList), "\n") {
+		if id, name, ok := strings.Cut(line, "\t"); ok {
+			got[id] = name
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("cwe.txt has %d weaknesses, the catalogue %d (run go test ./internal/csaf -update)", len(got), len(want))
+	}
+	for id, name := range want {
+		if got[id] != name {
+			t.Errorf("%s: cwe.txt says %q, the catalogue %q", id, got[id], name)
+		}
+	}
+}
+
+// sortedCWE orders weaknesses by their number.
+func sortedCWE(ws []struct{ ID, Name string }) []struct{ ID, Name string } {
+	num := func(id string) int {
+		n, _ := strconv.Atoi(strings.TrimPrefix(id, "CWE-"))
+		return n
+	}
+	out := slices.Clone(ws)
+	slices.SortFunc(out, func(a, b struct{ ID, Name string }) int { return cmp.Compare(num(a.ID), num(b.ID)) })
+	return out
+}
