@@ -15,13 +15,14 @@
 // A scanner such as osv-scanner matches a component of an SBOM against OSV
 // records by ecosystem, name and version, and it derives the ecosystem from
 // the type of the component's purl alone. A pkg:generic purl maps to no
-// ecosystem at all: osv-scanner then only compares it with records of the
-// pseudo-ecosystem GIT, by repository and enumerated version list, which a
-// vendor's release lines cannot give. So the products are published in a
-// real ecosystem, chosen for two properties:
+// ecosystem at all, and osv-scanner 2.6.0 drops such a component from the
+// scan as unscannable (only a component with a Git commit is matched without
+// ecosystem, by repository and enumerated versions, which a vendor's release
+// lines cannot give). So the products are published in a real ecosystem,
+// chosen for two properties:
 //
-//   - its version order is the numeric X.Y.Z order of the release versions
-//     (R17): Maven compares 2.7.10 above 2.7.3 and equates nothing else;
+//   - its version order is the numeric order of the X.Y.Z release versions
+//     (R17): Maven orders 2.7.10 above 2.7.3, as package product does;
 //   - its names carry a namespace that only the vendor controls: a Maven
 //     groupId is the reversed domain of the vendor, and Maven Central only
 //     grants a groupId to the owner of that domain, so no other publisher's

@@ -69,6 +69,41 @@ func TestOSVScanner(t *testing.T) {
 	if len(want) != 3 || len(components) != 5 {
 		t.Fatalf("the fixture changed: %d affected of %d releases, want 3 of 5", len(want), len(components))
 	}
+	got, stderr := scan(t, tool, dir, components)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("osv-scanner findings per version (-want +got):\n%s\nstderr:\n%s", diff, stderr)
+	}
+}
+
+// TestOSVScannerIdentity pins what the package documentation says about
+// the product's identity in an SBOM: a component of an affected release is
+// not matched under a generic purl, nor under its display name.
+func TestOSVScannerIdentity(t *testing.T) {
+	tool := sharedtest.Tool(t, "osv-scanner")
+	pub := advisorytest.Publisher()
+	dir := t.TempDir()
+	v, err := FromAdvisory(pub, advisorytest.Advisory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeDB(t, filepath.Join(dir, "db", "osv-scalibr", Ecosystem, "all.zip"), []Vulnerability{v})
+	purl, err := PURL(pub, "scheduler", "2.7.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, stderr := scan(t, tool, dir, []map[string]string{
+		{"type": "application", "bom-ref": "generic", "name": "scheduler", "version": "2.7.2", "purl": "pkg:generic/acme/scheduler@2.7.2"},
+		{"type": "application", "bom-ref": "display", "name": "Acme Job Scheduler", "version": "2.7.2", "purl": purl},
+	})
+	if len(got) != 0 {
+		t.Errorf("findings %v; the package documentation is out of date\n%s", got, stderr)
+	}
+}
+
+// scan runs osv-scanner offline on an SBOM of the components with the
+// database in dir/db, and returns the IDs it reports per version.
+func scan(t *testing.T, tool, dir string, components []map[string]string) (map[string][]string, string) {
+	t.Helper()
 	sbom, err := json.MarshalIndent(map[string]any{
 		"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": components,
 	}, "", "  ")
@@ -79,11 +114,10 @@ func TestOSVScanner(t *testing.T) {
 	if err := os.WriteFile(sbomPath, sbom, 0o644); err != nil {
 		t.Fatal(err)
 	}
-
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tool, "scan", "source", "--offline", "-L", sbomPath, "--format", "json")
-	cmd.Env = append(os.Environ(), "OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="+db)
+	cmd.Env = append(os.Environ(), "OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="+filepath.Join(dir, "db"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
@@ -92,7 +126,6 @@ func TestOSVScanner(t *testing.T) {
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
 		t.Fatalf("osv-scanner: %v\n%s", err, stderr.Bytes())
 	}
-
 	var out struct {
 		Results []struct {
 			Packages []struct {
@@ -123,9 +156,7 @@ func TestOSVScanner(t *testing.T) {
 			}
 		}
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("osv-scanner findings per version (-want +got):\n%s\nstderr:\n%s", diff, stderr.Bytes())
-	}
+	return got, stderr.String()
 }
 
 // writeDB writes records as osv-scanner's offline database archive.
