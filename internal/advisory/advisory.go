@@ -29,6 +29,8 @@ type Affected struct {
 	Introduced   string `json:"introduced,omitempty"`    // first affected version, empty: all before Fixed
 	Fixed        string `json:"fixed,omitempty"`         // version of the release carrying the fix; empty on an end-of-life branch
 	FixedRelease int64  `json:"fixed_release,omitempty"` // release id
+	Download     string `json:"download,omitempty"`      // where the fixed release is downloaded
+	SHA256       string `json:"sha256,omitempty"`        // of the download
 }
 
 // Credit names someone in the advisory.

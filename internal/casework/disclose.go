@@ -46,7 +46,7 @@ func (s *Service) publish(ctx context.Context, tx *store.Store, a Actor, c *vcas
 					return err
 				}
 			}
-			aff.Fixed, aff.FixedRelease = r.Version.String(), r.ID
+			aff.Fixed, aff.FixedRelease, aff.Download, aff.SHA256 = r.Version.String(), r.ID, r.DownloadURL, r.SHA256
 		}
 		rev.Affected = append(rev.Affected, aff)
 	}

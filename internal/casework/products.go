@@ -95,6 +95,9 @@ type NewRelease struct {
 	State     product.ReleaseState `json:"state,omitempty"`
 	PlannedAt *time.Time           `json:"planned_at,omitempty"`
 	Notes     string               `json:"notes,omitempty"`
+	// DownloadURL and SHA256 say where the release is downloaded (R8).
+	DownloadURL string `json:"download_url,omitempty"`
+	SHA256      string `json:"sha256,omitempty"`
 }
 
 // CreateRelease plans (or records) a release of a branch.
@@ -106,7 +109,8 @@ func (s *Service) CreateRelease(ctx context.Context, a Actor, in NewRelease) (pr
 			return err
 		}
 		now := s.now()
-		r := product.Release{BranchID: b.ID, Kind: in.Kind, State: in.State, PlannedAt: in.PlannedAt, Notes: in.Notes, CreatedAt: now}
+		r := product.Release{BranchID: b.ID, Kind: in.Kind, State: in.State, PlannedAt: in.PlannedAt, Notes: in.Notes,
+			DownloadURL: in.DownloadURL, SHA256: in.SHA256, CreatedAt: now}
 		if r.Kind == "" {
 			r.Kind = product.Regular
 		}
@@ -154,9 +158,11 @@ func (s *Service) CreateRelease(ctx context.Context, a Actor, in NewRelease) (pr
 
 // ReleasePatch moves a release through QA to publication or reschedules it.
 type ReleasePatch struct {
-	State     *product.ReleaseState `json:"state,omitempty"`
-	PlannedAt *time.Time            `json:"planned_at,omitempty"`
-	Notes     *string               `json:"notes,omitempty"`
+	State       *product.ReleaseState `json:"state,omitempty"`
+	PlannedAt   *time.Time            `json:"planned_at,omitempty"`
+	Notes       *string               `json:"notes,omitempty"`
+	DownloadURL *string               `json:"download_url,omitempty"`
+	SHA256      *string               `json:"sha256,omitempty"`
 }
 
 // UpdateRelease changes a release; a published release stays published.
@@ -187,6 +193,12 @@ func (s *Service) UpdateRelease(ctx context.Context, a Actor, id int64, p Releas
 		}
 		if p.Notes != nil {
 			r.Notes = *p.Notes
+		}
+		if p.DownloadURL != nil {
+			r.DownloadURL = *p.DownloadURL
+		}
+		if p.SHA256 != nil {
+			r.SHA256 = *p.SHA256
 		}
 		if err := r.Validate(b); err != nil {
 			return invalid(err)

@@ -9,6 +9,7 @@ package product
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -80,6 +81,8 @@ type Release struct {
 	PlannedAt   *time.Time   `json:"planned_at,omitempty"`
 	PublishedAt *time.Time   `json:"published_at,omitempty"`
 	Notes       string       `json:"notes,omitempty"`
+	DownloadURL string       `json:"download_url,omitempty"` // where the release is downloaded (R8)
+	SHA256      string       `json:"sha256,omitempty"`       // of the download, hex
 	CreatedAt   time.Time    `json:"created_at"`
 }
 
@@ -111,6 +114,8 @@ func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRu
 
 // branchRE has no leading zeros: versions have none, so such a branch could
 // hold no release.
+var sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
 var branchRE = regexp.MustCompile(`^(0|[1-9][0-9]{0,5})(\.(0|[1-9][0-9]{0,5}))?$`)
 
 // Validate reports every problem of a branch at once.
@@ -160,6 +165,14 @@ func (r Release) Validate(b Branch) error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("state: must be %q, %q or %q", Planned, QA, Published))
+	}
+	if r.DownloadURL != "" {
+		if u, err := url.Parse(r.DownloadURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(r.DownloadURL) > 2000 {
+			errs = append(errs, errors.New("download_url: must be an http(s) URL of at most 2000 characters"))
+		}
+	}
+	if r.SHA256 != "" && !sha256RE.MatchString(r.SHA256) {
+		errs = append(errs, errors.New("sha256: must be 64 lowercase hex digits"))
 	}
 	if len(r.Notes) > 20000 || !storable(r.Notes) {
 		errs = append(errs, errors.New("notes: at most 20000 characters of UTF-8 text without NUL"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,7 +63,10 @@ func TestEveryFieldStored(t *testing.T) {
 		gb, err := s.BranchByID(ctx, b.ID)
 		must(t, err)
 		allSet(t, "Branch", gb)
-		r := createRelease(t, s, b.ID, func(r *product.Release) { r.Version, r.PublishedAt = product.MustVersion("39.1.2"), ptr(t0) })
+		r := createRelease(t, s, b.ID, func(r *product.Release) {
+			r.Version, r.PublishedAt = product.MustVersion("39.1.2"), ptr(t0)
+			r.DownloadURL, r.SHA256 = "https://downloads.acme.example/central-39.1.2.iso", strings.Repeat("ab", 32)
+		})
 		gr, err := s.ReleaseByID(ctx, r.ID)
 		must(t, err)
 		allSet(t, "Release", gr)

@@ -152,12 +152,12 @@ func (s *Store) BranchesByIDs(ctx context.Context, ids []int64) (map[int64]produ
 	return out, nil
 }
 
-const releaseCols = `id, branch_id, major, minor, patch, kind, state, planned_at, published_at, notes, created_at`
+const releaseCols = `id, branch_id, major, minor, patch, kind, state, planned_at, published_at, notes, download_url, sha256, created_at`
 
 func scanRelease(r scanner) (product.Release, error) {
 	var x product.Release
 	err := r.Scan(&x.ID, &x.BranchID, &x.Version.Major, &x.Version.Minor, &x.Version.Patch, &x.Kind, &x.State,
-		tmp(&x.PlannedAt), tmp(&x.PublishedAt), &x.Notes, tm(&x.CreatedAt))
+		tmp(&x.PlannedAt), tmp(&x.PublishedAt), &x.Notes, &x.DownloadURL, &x.SHA256, tm(&x.CreatedAt))
 	return x, err
 }
 
@@ -165,9 +165,10 @@ func scanRelease(r scanner) (product.Release, error) {
 // branch has a release of that version, ErrNotFound if the branch is missing.
 func (s *Store) CreateRelease(ctx context.Context, r *product.Release) error {
 	v := r.Version
-	id, err := s.insert(ctx, `INSERT INTO releases (branch_id, version, major, minor, patch, kind, state, planned_at, published_at, notes, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.BranchID, v.String(), v.Major, v.Minor, v.Patch, string(r.Kind), string(r.State), r.PlannedAt, r.PublishedAt, r.Notes, r.CreatedAt)
+	id, err := s.insert(ctx, `INSERT INTO releases (branch_id, version, major, minor, patch, kind, state, planned_at, published_at, notes,
+		download_url, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.BranchID, v.String(), v.Major, v.Minor, v.Patch, string(r.Kind), string(r.State), r.PlannedAt, r.PublishedAt, r.Notes,
+		r.DownloadURL, r.SHA256, r.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("create release %s of branch %d: %w", v, r.BranchID, err)
 	}
@@ -180,8 +181,9 @@ func (s *Store) CreateRelease(ctx context.Context, r *product.Release) error {
 func (s *Store) UpdateRelease(ctx context.Context, r product.Release) error {
 	v := r.Version
 	err := s.execOne(ctx, `UPDATE releases SET version = ?, major = ?, minor = ?, patch = ?, kind = ?, state = ?,
-		planned_at = ?, published_at = ?, notes = ? WHERE id = ?`,
-		v.String(), v.Major, v.Minor, v.Patch, string(r.Kind), string(r.State), r.PlannedAt, r.PublishedAt, r.Notes, r.ID)
+		planned_at = ?, published_at = ?, notes = ?, download_url = ?, sha256 = ? WHERE id = ?`,
+		v.String(), v.Major, v.Minor, v.Patch, string(r.Kind), string(r.State), r.PlannedAt, r.PublishedAt, r.Notes,
+		r.DownloadURL, r.SHA256, r.ID)
 	if err != nil {
 		return fmt.Errorf("update release %d: %w", r.ID, err)
 	}

@@ -33,8 +33,10 @@ func Advisory() advisory.Advisory {
 		CVSS31: "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H",
 		CWE:    []string{"CWE-502"},
 		Affected: []advisory.Affected{
-			{Product: "Acme Job Scheduler", ProductSlug: "scheduler", Branch: "2.7", Maintained: true, Introduced: "2.7.0", Fixed: "2.7.3", FixedRelease: 4},
-			{Product: "Acme Job Scheduler", ProductSlug: "scheduler", Branch: "2.6", Maintained: true, Introduced: "2.6.0", Fixed: "2.6.9", FixedRelease: 8},
+			{Product: "Acme Job Scheduler", ProductSlug: "scheduler", Branch: "2.7", Maintained: true, Introduced: "2.7.0", Fixed: "2.7.3", FixedRelease: 4,
+				Download: "https://downloads.acme.example/scheduler/2.7.3/scheduler-2.7.3.tar.gz", SHA256: "5f0c3c5e1f2b8f4b0ad5cf2a4f0b1b1e9b3f2a7c6d5e4f3a2b1c0d9e8f7a6b5c"},
+			{Product: "Acme Job Scheduler", ProductSlug: "scheduler", Branch: "2.6", Maintained: true, Introduced: "2.6.0", Fixed: "2.6.9", FixedRelease: 8,
+				Download: "https://downloads.acme.example/scheduler/2.6.9/scheduler-2.6.9.tar.gz", SHA256: "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"},
 			{Product: "Acme Job Scheduler", ProductSlug: "scheduler", Branch: "2.5", Maintained: false, Introduced: "2.5.0"},
 		},
 		Credits:    []advisory.Credit{{Name: "Jane Finder (Research Lab)", Type: "finder"}},
