@@ -97,6 +97,7 @@ func TestEveryFieldStored(t *testing.T) {
 
 		rev := newRevision("VIGIL-SA-2026-001", 1, func(r *advisory.Revision) {
 			r.Workaround, r.CVSS40, r.Status = "w", "CVSS:4.0/...", advisory.Withdrawn
+			r.Affected[0].Download, r.Affected[0].SHA256 = "https://downloads.acme.example/41.0.2.iso", "ab"
 		})
 		must(t, s.AddRevision(ctx, c.ID, rev))
 		grev, err := s.RevisionByCVE(ctx, rev.CVEID)
