@@ -6,9 +6,10 @@
 // # Identifiers
 //
 // The record's id is the advisory ID behind the "x_" prefix ([ID]): the
-// schema only admits the prefixes of registered home databases, and "x_" for
-// any other database, which a vendor's own advisory feed is. The CVE ID is the
-// record's one alias.
+// schema only admits the prefixes of registered home databases, and, since
+// schema 1.8.0, "x_" for a local database that OSV.dev does not aggregate,
+// which a vendor's own advisory feed is. The CVE ID is the record's one
+// alias.
 //
 // # Ecosystem and purl of the vendor's products
 //
@@ -71,13 +72,15 @@ import (
 	"github.com/vigil-psirt/vigil/internal/product"
 )
 
-// SchemaVersion is the OSV schema version the records declare. The schema
-// in ../shared/testdata/osv-schema names no version; 1.7.4 is the newest
-// specification that describes every field written here.
-const SchemaVersion = "1.7.4"
+// SchemaVersion is the OSV schema version the records declare: 1.8.0
+// (2026-07-09) added the "x_" prefix of local databases that the IDs use.
+// The JSON schema in ../shared/testdata/osv-schema, a snapshot taken a few
+// days before that release, names no version but already holds the prefix.
+const SchemaVersion = "1.8.0"
 
-// IDPrefix marks an ID of a database that is not registered with the OSV
-// schema: its JSON schema admits "x_" besides the registered prefixes.
+// IDPrefix marks the ID of a local database, one that OSV.dev does not
+// aggregate: the specification admits "x_" ("x_CUSTOM-0001") besides the
+// prefixes of the registered home databases.
 const IDPrefix = "x_"
 
 // Ecosystem is the OSV ecosystem of the vendor's products (see the package
