@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -99,8 +100,8 @@ func Marshal(d Document) ([]byte, error) {
 // input at once.
 func Advisory(pub advisory.Publisher, adv advisory.Advisory) (Document, error) {
 	errs := checkPublisher(pub)
-	if adv.ID == "" {
-		errs = append(errs, errors.New("id: empty"))
+	if !trackingIDRE.MatchString(adv.ID) {
+		errs = append(errs, fmt.Errorf("id: %q is empty or has surrounding white space", adv.ID))
 	}
 	if len(adv.Revisions) == 0 {
 		errs = append(errs, errors.New("revisions: none"))
@@ -235,10 +236,16 @@ func Advisory(pub advisory.Publisher, adv advisory.Advisory) (Document, error) {
 // statement, with the release's status and, where it is affected, the
 // remediation and the score. history is the document's revision history,
 // oldest first; without it the document has a single revision dated at the
-// latest of the release's publication and its statements' revisions.
+// latest of the release's publication and its statements' revisions. A
+// caller that republishes a release's VEX document when an advisory changes
+// passes the history it keeps, so that the version counts up and the initial
+// release date, and with it the document's [Path], stays the same.
 func VEX(pub advisory.Publisher, rel advisory.ReleaseVEX, history ...Change) (Document, error) {
 	id := VEXID(pub, rel)
 	errs := checkPublisher(pub)
+	if !trackingIDRE.MatchString(id) {
+		errs = append(errs, fmt.Errorf("id: %q has surrounding white space", id))
+	}
 	if rel.Product == "" {
 		errs = append(errs, errors.New("product: empty"))
 	}
@@ -409,8 +416,10 @@ func checkPublisher(pub advisory.Publisher) []error {
 	if !strings.HasPrefix(pub.Namespace, "https://") && !strings.HasPrefix(pub.Namespace, "http://") {
 		errs = append(errs, fmt.Errorf("publisher.namespace: %q is not an http(s) URL", pub.Namespace))
 	}
-	if !strings.HasPrefix(pub.BaseURL, "https://") {
-		errs = append(errs, fmt.Errorf("publisher.base_url: %q is not an https URL", pub.BaseURL))
+	// An http base URL (a test installation) makes a valid document that
+	// optional test 6.2.11 warns about; refusing it would block a disclosure.
+	if !strings.HasPrefix(pub.BaseURL, "https://") && !strings.HasPrefix(pub.BaseURL, "http://") {
+		errs = append(errs, fmt.Errorf("publisher.base_url: %q is not an http(s) URL", pub.BaseURL))
 	}
 	return errs
 }
@@ -426,8 +435,21 @@ func checkRevision(p string, rev advisory.Revision) []error {
 	if len(rev.Affected) == 0 {
 		errs = append(errs, fmt.Errorf("%s.affected: none", p))
 	}
+	if rev.CVEID != "" && !cveRE.MatchString(rev.CVEID) {
+		errs = append(errs, fmt.Errorf("%s.cve_id: %q is not like CVE-2026-12345", p, rev.CVEID))
+	}
+	for i, r := range rev.References {
+		if u, err := url.Parse(r.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s.references[%d]: %q is not an http(s) URL", p, i, r.URL))
+		}
+	}
 	return errs
 }
+
+var (
+	trackingIDRE = regexp.MustCompile(`^\S(.*\S)?$`)
+	cveRE        = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,}$`)
+)
 
 // cvss3 is the CSAF score of the revision's CVSS 3.x vector, nil without one.
 func cvss3(rev advisory.Revision) (*CVSSV3, error) {

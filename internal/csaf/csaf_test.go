@@ -265,7 +265,7 @@ func TestErrors(t *testing.T) {
 		errors []string
 	}{
 		{name: "no revisions", adv: func(a *advisory.Advisory) { a.Revisions = nil }, errors: []string{"revisions: none"}},
-		{name: "publisher", pub: func(p *advisory.Publisher) { p.Name, p.Namespace, p.BaseURL = "", "acme", "http://x" },
+		{name: "publisher", pub: func(p *advisory.Publisher) { p.Name, p.Namespace, p.BaseURL = "", "acme", "ftp://x" },
 			errors: []string{"publisher.name: empty", "publisher.namespace", "publisher.base_url"}},
 		{name: "numbering and dates", adv: func(a *advisory.Advisory) {
 			a.Revisions[1].Number = 3
@@ -274,8 +274,11 @@ func TestErrors(t *testing.T) {
 		}, errors: []string{"revisions[1]: number 3, want 2", "revisions[1]: published_at: before", "revisions[0]: changes: empty"}},
 		{name: "content", adv: func(a *advisory.Advisory) {
 			r := &a.Revisions[1]
-			r.Title, r.Description, r.CVSS31 = "", "", "CVSS:3.1/AV:X"
-		}, errors: []string{"revisions[latest].title: empty", "revisions[latest].description: empty", "cvss31:"}},
+			r.Title, r.Description, r.CVSS31, r.CVEID = "", "", "CVSS:3.1/AV:X", "CVE-26-1"
+			r.References = append(r.References, advisory.Reference{URL: "javascript:alert(1)"})
+		}, errors: []string{"revisions[latest].title: empty", "revisions[latest].description: empty", "cvss31:",
+			`revisions[latest].cve_id: "CVE-26-1"`, `revisions[latest].references[2]: "javascript:alert(1)"`}},
+		{name: "id", adv: func(a *advisory.Advisory) { a.ID = " X" }, errors: []string{`id: " X" is empty or has surrounding white space`}},
 		{name: "affected", adv: func(a *advisory.Advisory) {
 			r := &a.Revisions[1]
 			r.Affected = []advisory.Affected{
