@@ -18,6 +18,7 @@ import (
 
 	"github.com/vigil-psirt/vigil/internal/audit"
 	"github.com/vigil-psirt/vigil/internal/policy"
+	"github.com/vigil-psirt/vigil/internal/publish"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/user"
 )
@@ -29,6 +30,9 @@ type Service struct {
 	Now    func() time.Time
 	// BaseURL is the public address, used in links sent to reporters.
 	BaseURL string
+	// Renderer renders and signs the published documents at disclosure and
+	// when a release is published; nil publishes the advisory revision only.
+	Renderer *publish.Renderer
 }
 
 // Actor is who acts: a person, the public (intake) or vigil itself.

@@ -9,6 +9,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/advisory"
 	"github.com/vigil-psirt/vigil/internal/outbox"
 	"github.com/vigil-psirt/vigil/internal/product"
+	"github.com/vigil-psirt/vigil/internal/publish"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/vcase"
 )
@@ -67,6 +68,11 @@ func (s *Service) publish(ctx context.Context, tx *store.Store, a Actor, c *vcas
 	}
 	if c.FixAvailableAt == nil {
 		c.FixAvailableAt = &now
+	}
+	if s.Renderer != nil {
+		if err := publish.Advisory(ctx, tx, *s.Renderer, rev.AdvisoryID, now); err != nil {
+			return fmt.Errorf("publish %s: %w", rev.AdvisoryID, err)
+		}
 	}
 	c.CVEState = vcase.CVEPublishRequested
 	ref := map[string]any{"advisory_id": rev.AdvisoryID, "revision": rev.Number, "case": c.Key, "cve_id": c.CVEID}

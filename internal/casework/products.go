@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/product"
+	"github.com/vigil-psirt/vigil/internal/publish"
 	"github.com/vigil-psirt/vigil/internal/store"
 )
 
@@ -205,6 +206,16 @@ func (s *Service) UpdateRelease(ctx context.Context, a Actor, id int64, p Releas
 		}
 		if err := tx.UpdateRelease(ctx, r); err != nil {
 			return err
+		}
+		if r.State == product.Published && s.Renderer != nil {
+			// The new release gets its VEX documents at once.
+			p, err := tx.ProductByID(ctx, b.ProductID)
+			if err != nil {
+				return err
+			}
+			if err := publish.ProductVEX(ctx, tx, *s.Renderer, p.Slug, now); err != nil {
+				return fmt.Errorf("publish VEX: %w", err)
+			}
 		}
 		out = r
 		return record(ctx, tx, now, a, "release.update", fmt.Sprintf("branch:%d/release:%s", b.ID, r.Version), map[string]any{"state": r.State})

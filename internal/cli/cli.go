@@ -17,8 +17,10 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/vigil-psirt/vigil/internal/advisory"
 	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/policy"
+	"github.com/vigil-psirt/vigil/internal/publish"
 	"github.com/vigil-psirt/vigil/internal/store"
 )
 
@@ -35,6 +37,11 @@ type Config struct {
 	Name       string `yaml:"name"`   // vendor name on the public site
 	LogLevel   string `yaml:"log_level"`
 	TrustProxy bool   `yaml:"trust_proxy"`
+	// The vendor as the published documents name it.
+	VendorURL string `yaml:"vendor_url"` // CSAF publisher namespace; default: the base URL
+	Contact   string `yaml:"contact"`    // the security contact, e.g. security@vendor.example
+	CNAOrgID  string `yaml:"cna_org_id"` // CVE Services organisation UUID, when the vendor is a CNA
+	CNAShort  string `yaml:"cna_short_name"`
 }
 
 func defaults() Config {
@@ -135,7 +142,8 @@ func flags(fs *flag.FlagSet, e *env) func() (Config, error) {
 			}
 		}
 		for key, dst := range map[string]*string{"VIGIL_DATA": &c.Data, "VIGIL_DATABASE": &c.Database, "VIGIL_ADDR": &c.Addr,
-			"VIGIL_BASE_URL": &c.BaseURL, "VIGIL_POLICY": &c.Policy, "VIGIL_NAME": &c.Name, "VIGIL_LOG_LEVEL": &c.LogLevel} {
+			"VIGIL_BASE_URL": &c.BaseURL, "VIGIL_POLICY": &c.Policy, "VIGIL_NAME": &c.Name, "VIGIL_LOG_LEVEL": &c.LogLevel,
+			"VIGIL_VENDOR_URL": &c.VendorURL, "VIGIL_CONTACT": &c.Contact, "VIGIL_CNA_ORG_ID": &c.CNAOrgID, "VIGIL_CNA_SHORT_NAME": &c.CNAShort} {
 			if v := e.getenv(key); v != "" {
 				*dst = v
 			}
@@ -211,6 +219,32 @@ func service(ctx context.Context, e *env, c Config, migrate bool) (*casework.Ser
 	}
 	svc := &casework.Service{Store: st, Policy: pol, Now: e.now, BaseURL: base}
 	return svc, func() { st.Close() }, nil
+}
+
+// vendor is the publisher the documents name, from the configuration.
+func vendor(c Config, base string) advisory.Publisher {
+	base = strings.TrimRight(base, "/")
+	v := advisory.Publisher{Name: c.Name, Namespace: c.VendorURL, Contact: c.Contact, BaseURL: base,
+		CNAOrgID: c.CNAOrgID, CNAShort: c.CNAShort, IDPrefix: "VIGIL-SA"}
+	if v.Namespace == "" {
+		v.Namespace = base
+	}
+	if v.Contact == "" {
+		v.Contact = base + "/report"
+	}
+	return v
+}
+
+// withRenderer makes the service publish documents, signed with the key
+// in the store (made on first use).
+func withRenderer(ctx context.Context, svc *casework.Service, c Config) error {
+	v := vendor(c, svc.BaseURL)
+	key, err := publish.Key(ctx, svc.Store, v, svc.Now().UTC())
+	if err != nil {
+		return fmt.Errorf("signing key: %w", err)
+	}
+	svc.Renderer = &publish.Renderer{Vendor: v, Key: key}
+	return nil
 }
 
 func logger(w io.Writer, level string) *slog.Logger {

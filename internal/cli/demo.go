@@ -31,6 +31,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeStore()
+	if err := withRenderer(ctx, svc, c); err != nil {
+		return err
+	}
 	sum, err := Demo(ctx, svc, e.now())
 	if err != nil {
 		return err

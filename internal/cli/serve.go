@@ -50,6 +50,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeStore()
+	if err := withRenderer(ctx, svc, c); err != nil {
+		return err
+	}
 	if err := firstRun(ctx, e, svc); err != nil {
 		return err
 	}
