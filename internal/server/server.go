@@ -36,7 +36,7 @@ func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 	}
 	a := api.New(svc, api.Options{Log: opts.Log, TrustProxy: opts.TrustProxy})
 	pub, err := site.New(site.Site{
-		Source: published{svc.Store}, Name: opts.Name, Log: opts.Log, Zone: svc.Policy.Zone, Now: svc.Now,
+		Source: published{svc.Store}, Files: files{svc.Store}, Vendor: vendorOf(svc), Name: opts.Name, Log: opts.Log, Zone: svc.Policy.Zone, Now: svc.Now,
 		Intake: func(ctx context.Context, r report.Report) (string, string, error) {
 			_, rc, err := svc.Submit(ctx, casework.Public, r)
 			return rc.TrackingID, rc.Token, err
@@ -65,6 +65,15 @@ func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 		w.Write([]byte("ok\n"))
 	})
 	return headers(mux), nil
+}
+
+// vendorOf is the publisher the site names: the renderer's, or one made of
+// the service's base URL when documents are not rendered.
+func vendorOf(svc *casework.Service) advisory.Publisher {
+	if svc.Renderer != nil {
+		return svc.Renderer.Vendor
+	}
+	return advisory.Publisher{BaseURL: svc.BaseURL, Namespace: svc.BaseURL}
 }
 
 // headers sets what every response carries.
@@ -132,4 +141,51 @@ func (p published) RevisionsOf(ctx context.Context, id string) ([]advisory.Revis
 		return nil, fmt.Errorf("advisory %s: %w", id, site.ErrNotFound)
 	}
 	return revs, err
+}
+
+// files is the store's view of published documents, as the site sees it.
+type files struct{ st *store.Store }
+
+func siteFile(f store.File) site.File {
+	return site.File{Path: f.Path, Revision: f.Revision, Kind: f.Kind, AdvisoryID: f.AdvisoryID, ContentType: f.ContentType,
+		Content: f.Content, SHA256: f.SHA256, SHA512: f.SHA512, Signature: f.Signature, PublishedAt: f.PublishedAt}
+}
+
+func notFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: %w", site.ErrNotFound, err)
+	}
+	return err
+}
+
+func (p files) FileAt(ctx context.Context, path string, rev int) (site.File, error) {
+	f, err := p.st.FileAt(ctx, path, rev)
+	return siteFile(f), notFound(err)
+}
+
+func (p files) ListFiles(ctx context.Context, kinds ...string) ([]site.File, error) {
+	fs, err := p.st.ListFiles(ctx, kinds...)
+	out := make([]site.File, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, siteFile(f))
+	}
+	return out, err
+}
+
+func (p files) FileHistory(ctx context.Context, path string) ([]site.File, error) {
+	fs, err := p.st.FileHistory(ctx, path)
+	out := make([]site.File, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, siteFile(f))
+	}
+	return out, err
+}
+
+func (p files) PublicKeys(ctx context.Context) ([]site.PublicKey, error) {
+	ks, err := p.st.SigningKeys(ctx)
+	out := make([]site.PublicKey, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, site.PublicKey{Fingerprint: k.Fingerprint, Armored: k.Public})
+	}
+	return out, err
 }

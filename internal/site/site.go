@@ -57,6 +57,8 @@ var ErrNotFound = errors.New("not found")
 // Site serves the public pages.
 type Site struct {
 	Source   Source
+	Files    Files
+	Vendor   advisory.Publisher // who publishes: names, namespace, contact, base URL
 	Intake   Intake
 	Status   StatusFunc
 	Name     string // vendor name shown in titles
