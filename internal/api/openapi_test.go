@@ -801,7 +801,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		"product_id": int64(branch["product_id"].(float64)), "affected_branches": []int64{id(branch)},
 		"risk":    map[string]any{"cvss31": "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H", "cwe": []string{"CWE-502"}, "tags": []string{"rce"}, "exploited": false},
 		"summary": "An attacker with an account can run commands.", "details": "Unsafe YAML deserialisation.", "workaround": "Disable the import.",
-		"cve_id": "CVE-2026-41001", "cve_draft": map[string]any{"description": "Unsafe deserialisation in the job import.", "problem_type": "CWE-502"},
+		"cve_id": "CVE-2026-41001", "cve_draft": map[string]any{"description": "Unsafe deserialisation in the job import allows authenticated attackers to run commands.", "problem_type": "CWE-502"},
 		"change_request":     map[string]any{"ref": "SEC-1", "tracker": "jira", "url": "https://jira.example/SEC-1"},
 		"planned_disclosure": "2026-03-06T09:00:00Z",
 		"credits":            []any{map[string]any{"name": "Sam", "type": "finder"}},
@@ -818,6 +818,10 @@ func TestOpenAPIResponses(t *testing.T) {
 	c.want(422, adm, patch, fix, at(caseID, id(branch)), map[string]any{"status": "verified"})
 	c.want(200, adm, patch, fix, at(caseID, id(branch)), map[string]any{"status": "verified", "evidence": "The exploit fails.", "commits": []string{"abcdef1"},
 		"release_id": id(release), "affected_from": "2.7.0"})
+	if p := c.want(200, adm, get, v1+"/cases/{id}/cve", at(caseID), nil); len(p["problems"].([]any)) != 0 {
+		t.Errorf("the CVE record draft has lint problems: %v", p["problems"])
+	}
+	c.want(404, bobTok, get, v1+"/cases/{id}/cve", at(999999), nil)
 	c.want(200, adm, post, tr, at(caseID), map[string]any{"transition": "ready"})
 	now = now.Add(5 * 24 * time.Hour)
 	disclosed := c.want(200, adm, post, tr, at(caseID), map[string]any{"transition": "disclose"})

@@ -61,6 +61,7 @@ func (a *API) table() []route {
 		auth("PATCH", "/api/v1/cases/{id}", user.ManageCases, "Edit a case: risk, CVE, change request, disclosure plan", a.updateCase),
 		auth("PATCH", "/api/v1/cases/{id}/fixes/{branch}", user.EditFixes, "Record a fix's progress and verification on a branch", a.updateFix),
 		auth("POST", "/api/v1/cases/{id}/transitions", user.ManageCases, "Take a lifecycle transition", a.transition),
+		auth("GET", "/api/v1/cases/{id}/cve", user.ReadCases, "The CVE record the case would publish, with every lint problem", a.previewCVE),
 
 		auth("GET", "/api/v1/schedule", user.ReadSchedule, "Coming disclosures with their announcement summary (R10)", a.schedule),
 		auth("GET", "/api/v1/audit", user.ReadAudit, "The audit trail, newest first", a.listAudit),
@@ -609,6 +610,28 @@ func (a *API) getCase(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 200, v)
+}
+
+func (a *API) previewCVE(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := a.store.CaseByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !engineerMay(currentUser(r), c) {
+		return store.ErrNotFound
+	}
+	if c, err = a.svc.Case(r.Context(), actor(r), id); err != nil {
+		return err
+	}
+	p, err := a.svc.PreviewCVE(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, p)
 }
 
 func (a *API) updateCase(w http.ResponseWriter, r *http.Request) error {

@@ -407,6 +407,15 @@ func (s *Service) env(ctx context.Context, tx *store.Store, c *vcase.Case, now t
 	for id, r := range releases {
 		env.Releases[id] = vcase.ReleaseInfo{BranchID: r.BranchID, Version: r.Version.String(), Published: r.State == product.Published, PlannedAt: r.PlannedAt}
 	}
+	if (c.State == vcase.Fixing || c.State == vcase.Ready) && c.CVEID != "" && c.ProductID != nil {
+		p, err := s.previewCVE(ctx, tx, c, env)
+		if err != nil {
+			return env, err
+		}
+		for _, pr := range p.Problems {
+			env.CVEProblems = append(env.CVEProblems, pr.Error())
+		}
+	}
 	return env, nil
 }
 

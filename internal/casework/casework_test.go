@@ -162,6 +162,9 @@ func (w *world) walk(id int64, until vcase.State, risk vcase.Risk, planned time.
 			bids = append(bids, b.ID)
 		}
 		summary, details := "zqsummary of "+c.Key, "zqdetails of "+c.Key
+		if len(risk.CWE) == 0 && risk.Evaluated() {
+			risk.CWE = []string{"CWE-20"}
+		}
 		w.update(id, casework.CasePatch{ProductID: &w.product.ID, AffectedBranches: &bids, Risk: &risk, Summary: &summary, Details: &details})
 		c = w.transition(id, vcase.Confirm, casework.TransitionArgs{})
 		step()
@@ -171,7 +174,7 @@ func (w *world) walk(id int64, until vcase.State, risk vcase.Risk, planned time.
 	}
 	if c.State == vcase.Confirmed {
 		cve := fmt.Sprintf("CVE-2026-%d", 10000+id)
-		draft := vcase.CVEDraft{Description: "zqcvedraft of " + c.Key}
+		draft := vcase.CVEDraft{Description: "zqcvedraft of " + c.Key + ": improper input validation lets remote attackers crash the service."}
 		cr := vcase.ChangeRequest{Ref: "ZQCR-" + c.Key}
 		w.update(id, casework.CasePatch{CVEID: &cve, CVEDraft: &draft, ChangeRequest: &cr})
 		c = w.transition(id, vcase.StartFix, casework.TransitionArgs{})
@@ -444,7 +447,7 @@ func TestExploitedStartsCRAClocks(t *testing.T) {
 
 		// A later risk update keeps the first awareness.
 		w.clk.Advance(5 * time.Hour)
-		c = w.update(c.ID, casework.CasePatch{Risk: &vcase.Risk{CVSS31: high, Exploited: true, PublicPoC: true}})
+		c = w.update(c.ID, casework.CasePatch{Risk: &vcase.Risk{CVSS31: high, CWE: []string{"CWE-20"}, Exploited: true, PublicPoC: true}})
 		if !c.ExploitedKnown.Equal(known) {
 			t.Errorf("exploitation known moved to %v", c.ExploitedKnown)
 		}
@@ -560,6 +563,50 @@ func TestCaseRead(t *testing.T) {
 		}
 		if _, err := w.svc.Case(w.ctx, alice, 999999); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("missing case: %v", err)
+		}
+	})
+}
+
+// TestCVELintGuardsReady: the CVE record a case would publish is linted
+// while the case is private, and ready waits until no problem remains.
+func TestCVELintGuardsReady(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		w := newWorld(t, s)
+		c := w.caseOf(w.submit("lint"))
+		planned := friday.Add(10 * 24 * time.Hour)
+		c = w.walk(c.ID, vcase.Fixing, vcase.Risk{CVSS31: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}, planned)
+		short := vcase.CVEDraft{Description: "Crash. Credit: Rita Reporter"}
+		credits := []vcase.Credit{{Name: "Rita Reporter", Type: "finder"}}
+		c = w.update(c.ID, casework.CasePatch{CVEDraft: &short, Credits: &credits, PlannedDisclosure: &planned})
+		p, err := w.svc.PreviewCVE(w.ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var msgs []string
+		for _, pr := range p.Problems {
+			msgs = append(msgs, pr.Error())
+		}
+		for _, want := range []string{"too short", "Rita Reporter"} {
+			if !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, want) }) {
+				t.Errorf("lint problems %q lack one about %q", msgs, want)
+			}
+		}
+		if p.Record.CVEMetadata.CVEID != c.CVEID {
+			t.Errorf("preview names %q, want %s", p.Record.CVEMetadata.CVEID, c.CVEID)
+		}
+		_, err = w.svc.Transition(w.ctx, alice, c.ID, vcase.MarkReady, casework.TransitionArgs{})
+		var guard *vcase.GuardError
+		if !errors.As(err, &guard) || !slices.ContainsFunc(guard.Failed, func(f string) bool { return strings.HasPrefix(f, "CVE record: ") }) {
+			t.Fatalf("ready with lint problems: %v", err)
+		}
+		good := vcase.CVEDraft{Description: "Improper input validation in the export of Vault before 7.3.5 lets remote attackers crash the service."}
+		c = w.update(c.ID, casework.CasePatch{CVEDraft: &good})
+		if p, _ := w.svc.PreviewCVE(w.ctx, c); len(p.Problems) != 0 {
+			t.Fatalf("lint problems remain: %v", p.Problems)
+		}
+		if c = w.transition(c.ID, vcase.MarkReady, casework.TransitionArgs{}); c.State != vcase.Ready {
+			t.Errorf("state %s, want ready", c.State)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/advisory"
+	"github.com/vigil-psirt/vigil/internal/cve5"
 	"github.com/vigil-psirt/vigil/internal/outbox"
 	"github.com/vigil-psirt/vigil/internal/product"
 	"github.com/vigil-psirt/vigil/internal/publish"
@@ -20,43 +21,21 @@ import (
 // publication and one outbox row per channel is queued. Either all of it
 // happens or none of it.
 func (s *Service) publish(ctx context.Context, tx *store.Store, a Actor, c *vcase.Case, env vcase.Env, now time.Time) error {
-	prod, err := tx.ProductByID(ctx, *c.ProductID)
+	rev, releases, err := s.revisionOf(ctx, tx, c, env, now)
 	if err != nil {
 		return err
 	}
-	rev := advisory.Revision{
-		Number: 1, Status: advisory.Final, PublishedAt: now,
-		Title: c.Title, Summary: c.Summary, Description: c.CVEDraft.Description, Workaround: c.Workaround,
-		CVEID: c.CVEID, Severity: c.Severity, Score: c.Score, CVSS31: c.Risk.CVSS31, CVSS40: c.Risk.CVSS40,
-		CWE: c.Risk.CWE, Changes: "Initial publication.",
-	}
-	for _, f := range c.Fixes {
-		b := env.Branches[f.BranchID]
-		aff := advisory.Affected{Product: prod.Name, ProductSlug: prod.Slug, Branch: b.Name, Maintained: b.Maintained, Introduced: f.AffectedFrom}
-		if b.Maintained && f.ReleaseID != nil {
-			r, err := tx.ReleaseByID(ctx, *f.ReleaseID)
-			if err != nil {
-				return err
-			}
-			if r.State != product.Published {
-				r.State, r.PublishedAt = product.Published, &now
-				if err := tx.UpdateRelease(ctx, r); err != nil {
-					return err
-				}
-				if err := record(ctx, tx, now, a, "release.publish", fmt.Sprintf("release:%s/%s", prod.Slug, r.Version), map[string]any{"case": c.Key}); err != nil {
-					return err
-				}
-			}
-			aff.Fixed, aff.FixedRelease, aff.Download, aff.SHA256 = r.Version.String(), r.ID, r.DownloadURL, r.SHA256
+	for _, r := range releases {
+		if r.State == product.Published {
+			continue
 		}
-		rev.Affected = append(rev.Affected, aff)
-	}
-	slices.SortFunc(rev.Affected, func(x, y advisory.Affected) int { return compareBranch(y.Branch, x.Branch) })
-	for _, cr := range c.Credits {
-		rev.Credits = append(rev.Credits, advisory.Credit{Name: cr.Name, Type: cr.Type})
-	}
-	for _, r := range c.References {
-		rev.References = append(rev.References, advisory.Reference{URL: r.URL, Tags: r.Tags})
+		r.State, r.PublishedAt = product.Published, &now
+		if err := tx.UpdateRelease(ctx, r); err != nil {
+			return err
+		}
+		if err := record(ctx, tx, now, a, "release.publish", fmt.Sprintf("release:%s/%s", rev.Affected[0].ProductSlug, r.Version), map[string]any{"case": c.Key}); err != nil {
+			return err
+		}
 	}
 	seq, err := tx.NextSeq(ctx, "advisory", now.Year())
 	if err != nil {
@@ -90,6 +69,93 @@ func (s *Service) publish(ctx context.Context, tx *store.Store, a Actor, c *vcas
 		return err
 	}
 	return record(ctx, tx, now, a, "advisory.publish", "advisory:"+rev.AdvisoryID, map[string]any{"revision": 1, "case": c.Key})
+}
+
+// revisionOf builds the advisory revision a case would publish now, with
+// the releases that carry its fixes; it writes nothing, so it also serves
+// the preview of a private case.
+func (s *Service) revisionOf(ctx context.Context, tx *store.Store, c *vcase.Case, env vcase.Env, now time.Time) (advisory.Revision, []product.Release, error) {
+	if c.ProductID == nil {
+		return advisory.Revision{}, nil, invalid(errorf("product_id: not set"))
+	}
+	prod, err := tx.ProductByID(ctx, *c.ProductID)
+	if err != nil {
+		return advisory.Revision{}, nil, err
+	}
+	rev := advisory.Revision{
+		Number: 1, Status: advisory.Final, PublishedAt: now,
+		Title: c.Title, Summary: c.Summary, Description: c.CVEDraft.Description, Workaround: c.Workaround,
+		CVEID: c.CVEID, Severity: c.Severity, Score: c.Score, CVSS31: c.Risk.CVSS31, CVSS40: c.Risk.CVSS40,
+		CWE: c.Risk.CWE, Changes: "Initial publication.",
+	}
+	var releases []product.Release
+	for _, f := range c.Fixes {
+		b := env.Branches[f.BranchID]
+		aff := advisory.Affected{Product: prod.Name, ProductSlug: prod.Slug, Branch: b.Name, Maintained: b.Maintained, Introduced: f.AffectedFrom}
+		if b.Maintained && f.ReleaseID != nil {
+			r, err := tx.ReleaseByID(ctx, *f.ReleaseID)
+			if err != nil {
+				return rev, nil, err
+			}
+			releases = append(releases, r)
+			aff.Fixed, aff.FixedRelease, aff.Download, aff.SHA256 = r.Version.String(), r.ID, r.DownloadURL, r.SHA256
+		}
+		rev.Affected = append(rev.Affected, aff)
+	}
+	slices.SortFunc(rev.Affected, func(x, y advisory.Affected) int { return compareBranch(y.Branch, x.Branch) })
+	for _, cr := range c.Credits {
+		rev.Credits = append(rev.Credits, advisory.Credit{Name: cr.Name, Type: cr.Type})
+	}
+	for _, r := range c.References {
+		rev.References = append(rev.References, advisory.Reference{URL: r.URL, Tags: r.Tags})
+	}
+	return rev, releases, nil
+}
+
+// CVEPreview is the CVE record a case would publish, with every lint
+// problem: the team sees both while the case is private (R3).
+type CVEPreview struct {
+	Record   cve5.Record    `json:"record"`
+	Problems []cve5.Problem `json:"problems"`
+}
+
+// vendor is who publishes: the renderer's publisher, or one made of the base URL.
+func (s *Service) vendor() advisory.Publisher {
+	if s.Renderer != nil {
+		return s.Renderer.Vendor
+	}
+	return advisory.Publisher{Name: "vigil", BaseURL: s.BaseURL, Namespace: s.BaseURL}
+}
+
+// PreviewCVE renders the case's CVE record draft and lints it. Without a
+// CNA organisation configured (the ID was requested elsewhere) the
+// organisation fields are not vigil's to fill and are not linted.
+func (s *Service) PreviewCVE(ctx context.Context, c vcase.Case) (CVEPreview, error) {
+	env, err := s.env(ctx, s.Store, &c, s.now())
+	if err != nil {
+		return CVEPreview{}, err
+	}
+	return s.previewCVE(ctx, s.Store, &c, env)
+}
+
+func (s *Service) previewCVE(ctx context.Context, tx *store.Store, c *vcase.Case, env vcase.Env) (CVEPreview, error) {
+	rev, _, err := s.revisionOf(ctx, tx, c, env, env.Now)
+	if err != nil {
+		return CVEPreview{}, err
+	}
+	rev.AdvisoryID = "draft"
+	rec, err := cve5.FromAdvisory(s.vendor(), advisory.Advisory{ID: rev.AdvisoryID, Revisions: []advisory.Revision{rev}})
+	if err != nil {
+		return CVEPreview{Problems: []cve5.Problem{{Path: "record", Message: err.Error()}}}, nil
+	}
+	p := CVEPreview{Record: rec, Problems: []cve5.Problem{}}
+	for _, pr := range cve5.Lint(rec) {
+		if s.vendor().CNAOrgID == "" && (pr.Path == "cveMetadata.assignerOrgId" || pr.Path == "containers.cna.providerMetadata.orgId") {
+			continue
+		}
+		p.Problems = append(p.Problems, pr)
+	}
+	return p, nil
 }
 
 // compareBranch orders branch names numerically ("2.10" after "2.9").

@@ -877,7 +877,7 @@ func TestGuards(t *testing.T) {
 			t.Errorf("confirm guards with a product (-want +got):\n%s", diff)
 		}
 		e.patchCase(id, map[string]any{"affected_branches": []int64{f.Branches["7.3"].ID, f.Branches["7.1"].ID},
-			"risk": map[string]any{"cvss31": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"}})
+			"risk": map[string]any{"cvss31": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", "cwe": []string{"CWE-862"}}})
 		e.transition(id, vcase.Confirm)
 
 		// start_fix needs the change request.
@@ -898,7 +898,7 @@ func TestGuards(t *testing.T) {
 		}
 		planned := friday.Add(7 * 24 * time.Hour)
 		rel := e.release(f.Branches["7.3"].ID, map[string]any{"state": "qa", "planned_at": planned})
-		e.patchCase(id, map[string]any{"cve_id": "CVE-2026-5555", "cve_draft": map[string]any{"description": "d"},
+		e.patchCase(id, map[string]any{"cve_id": "CVE-2026-5555", "cve_draft": map[string]any{"description": "Missing authorisation in the export API of Orbit before 7.3.1 exposes every tenant's data."},
 			"summary": "s", "planned_disclosure": planned})
 		b73 := f.Branches["7.3"].ID
 		e.call("PATCH", fmt.Sprintf("/api/v1/cases/%d/fixes/%d", id, b73), e.tok["bob"],
@@ -977,7 +977,7 @@ func TestDisclosureIsOneTransaction(t *testing.T) {
 		f := e.product("vault", "Vault", branchSpec{"7.3", product.Maintained, []string{"7.3.0"}}, branchSpec{"7.2", product.Maintained, []string{"7.2.4"}})
 		planned := friday.Add(5 * 24 * time.Hour)
 		w := e.walk(caseSpec{ReportTitle: "Atomic", ReportBody: "b", Reporter: report.Contact{Email: "r@example.org"},
-			Title: "Atomic", Summary: "s", CVE: "CVE-2026-4242", CVEDescription: "d", ChangeRequest: "SEC-9", Evidence: "e",
+			Title: "Atomic", Summary: "s", CVE: "CVE-2026-4242", CVEDescription: "An atomicity flaw in the disclosure path of the product lets tests prove rollbacks.", ChangeRequest: "SEC-9", Evidence: "e",
 			Fixture: f, Branches: []string{"7.3", "7.2"}, Versions: map[string]string{"7.3": "", "7.2": ""}, Planned: planned, Until: vcase.Ready})
 
 		// Another case already holds the advisory ID the disclosure takes.
@@ -1072,7 +1072,7 @@ func markedCase(f fixture, p string, versions map[string]string, planned time.Ti
 		Reporter: report.Contact{Name: "Zq" + p + "reportername", Email: "zq" + p + "reporteremail@example.org"},
 		Title:    "Zq" + p + "title heap overflow", Summary: "zq" + p + "summary for customers", Details: "zq" + p + "details root cause",
 		Workaround: "zq" + p + "workaround disable", RiskNotes: "zq" + p + "risknotes", CVE: cve,
-		CVEDescription: "zq" + p + "cvedesc overflow", ChangeRequest: "ZQ" + p + "CR-1", Evidence: "zq" + p + "evidence refused",
+		CVEDescription: "zq" + p + "cvedesc overflow in the import parser lets remote attackers run code", ChangeRequest: "ZQ" + p + "CR-1", Evidence: "zq" + p + "evidence refused",
 		Credits: []vcase.Credit{{Name: "Zq" + p + "creditname", Type: "finder"}},
 		Fixture: f, Branches: []string{"7.3", "7.2", "7.1"}, Versions: versions, Planned: planned, Until: until,
 	}}
@@ -1269,7 +1269,7 @@ func TestRoles(t *testing.T) {
 		planned := friday.Add(10 * 24 * time.Hour)
 		sp := caseSpec{ReportTitle: "Roles", ReportBody: "zqreportbody steps", Reporter: report.Contact{Name: "Rita Reporter", Email: "rita@example.org"},
 			Title: "Role title", Summary: "zqsummary for the announcement", Details: "zqdetails technical", CVE: "CVE-2026-3131",
-			CVEDescription: "zqcvedraft description", ChangeRequest: "SEC-3", Evidence: "e", Fixture: f,
+			CVEDescription: "zqcvedraft description of a buffer overflow that lets remote attackers run code", ChangeRequest: "SEC-3", Evidence: "e", Fixture: f,
 			Branches: []string{"7.3"}, Versions: map[string]string{"7.3": ""}, Planned: planned, Until: vcase.Ready}
 		w := e.walk(sp)
 		ids := map[string]string{

@@ -68,6 +68,9 @@ type Env struct {
 	Now      time.Time
 	Branches map[int64]BranchInfo
 	Releases map[int64]ReleaseInfo
+	// CVEProblems are the lint problems of the CVE record the case would
+	// publish; none may remain for ready and disclose.
+	CVEProblems []string
 	// Reason and DuplicateOf are the arguments of a rejection.
 	Reason      RejectReason
 	DuplicateOf *int64
@@ -202,6 +205,9 @@ func (c *Case) readiness(env Env) []string {
 	}
 	if c.PlannedDisclose == nil {
 		fail("no planned disclosure time")
+	}
+	for _, p := range env.CVEProblems {
+		fail("CVE record: %s", p)
 	}
 	maintained := 0
 	for _, f := range c.Fixes {
