@@ -145,4 +145,3 @@ func Secvisogram(t *testing.T, files []string) {
 		}
 	}
 }
-
