@@ -1,9 +1,13 @@
 // Package site is the public surface: the advisories news page, one page per
-// advisory, the report form (R1) and the reporter's status page.
+// advisory and per product, the RSS 2.0 and Atom feeds (global and per
+// product), the published machine-readable documents, the report form (R1)
+// and the reporter's status page.
 //
 // Invariant: the site reaches vigil's data only through Source, which serves
-// published advisory revisions, and through the intake callbacks; it cannot
-// read a case, so nothing under embargo can leak through it (R7).
+// published advisory revisions, through Files, which serves published
+// documents, and through the intake callbacks; it cannot read a case, so
+// nothing under embargo can leak through it (R7). Products are known only as
+// published revisions name them.
 package site
 
 import (
@@ -125,6 +129,13 @@ func (s *Site) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.news)
 	mux.HandleFunc("GET /advisories/{id}", s.advisory)
+	mux.HandleFunc("GET /advisories/{id}/{file}", s.advisoryDocument)
+	mux.HandleFunc("GET /vex/{file}", s.vexDocument)
+	mux.HandleFunc("GET /products/{slug}", s.product)
+	mux.HandleFunc("GET /feed.rss", s.feed)
+	mux.HandleFunc("GET /feed.atom", s.feed)
+	mux.HandleFunc("GET /products/{slug}/feed.rss", s.feed)
+	mux.HandleFunc("GET /products/{slug}/feed.atom", s.feed)
 	mux.HandleFunc("GET /report", s.reportForm)
 	mux.HandleFunc("POST /report", s.submit)
 	mux.HandleFunc("GET /report/status/{token}", s.status)
@@ -170,17 +181,9 @@ func (s *Site) asset(w http.ResponseWriter, r *http.Request) {
 type page struct {
 	Site  string
 	Title string
-}
-
-type newsPage struct {
-	page
-	Advisories []advisory.Revision
-}
-
-type advisoryPage struct {
-	page
-	Latest    advisory.Revision
-	Revisions []advisory.Revision
+	// Feeds are autodiscovery links besides the global feeds, which every
+	// page names.
+	Feeds []feedLink
 }
 
 type formPage struct {
@@ -217,28 +220,6 @@ func (s *Site) fail(w http.ResponseWriter, err error) {
 	}
 	s.Log.Error("site", "err", err)
 	http.Error(w, "internal error", 500)
-}
-
-func (s *Site) news(w http.ResponseWriter, r *http.Request) {
-	revs, err := s.Source.LatestRevisions(r.Context(), 100, 0)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	s.render(w, 200, "news", newsPage{page: page{Site: s.Name, Title: "Security advisories"}, Advisories: revs})
-}
-
-func (s *Site) advisory(w http.ResponseWriter, r *http.Request) {
-	revs, err := s.Source.RevisionsOf(r.Context(), r.PathValue("id"))
-	if err == nil && len(revs) == 0 {
-		err = ErrNotFound
-	}
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	latest := revs[len(revs)-1]
-	s.render(w, 200, "advisory", advisoryPage{page: page{Site: s.Name, Title: latest.AdvisoryID + ": " + latest.Title}, Latest: latest, Revisions: revs})
 }
 
 func (s *Site) reportForm(w http.ResponseWriter, r *http.Request) {
