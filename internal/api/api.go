@@ -248,7 +248,7 @@ func (a *API) problemFor(err error) problem {
 		return problem{Status: 404, Title: "Not found"}
 	case errors.Is(err, store.ErrConflict):
 		return problem{Status: 409, Title: "Conflict", Detail: "the resource exists already or changed meanwhile; reload and retry"}
-	case errors.Is(err, casework.ErrClosed):
+	case errors.Is(err, casework.ErrClosed), errors.Is(err, casework.ErrWithdrawn):
 		return problem{Status: 409, Title: "Conflict", Detail: err.Error()}
 	}
 	return problem{Status: 500, Title: "Internal error"}

@@ -826,6 +826,12 @@ func TestOpenAPIResponses(t *testing.T) {
 	now = now.Add(5 * 24 * time.Hour)
 	disclosed := c.want(200, adm, post, tr, at(caseID), map[string]any{"transition": "disclose"})
 	c.want(409, adm, patch, v1+"/cases/{id}", at(caseID), map[string]any{"title": "closed"})
+	rv := v1 + "/cases/{id}/revisions"
+	c.want(422, adm, post, rv, at(caseID), map[string]any{"changes": " "})
+	c.want(201, adm, post, rv, at(caseID), map[string]any{"changes": "Added a workaround.", "workaround": "Block the import at the proxy.",
+		"references": []any{map[string]any{"url": "https://psirt.example/notes", "tags": []string{"vendor-advisory"}}}})
+	c.want(201, adm, post, rv, at(caseID), map[string]any{"changes": "Withdrawn: not a vulnerability after all.", "withdraw": true})
+	c.want(409, adm, post, rv, at(caseID), map[string]any{"changes": "Too late."})
 	// The intake's own case, without affected branches, before it becomes a duplicate.
 	c.want(200, adm, patch, v1+"/cases/{id}", at(caseOf(c.want(200, adm, get, v1+"/reports/{id}", at(intakeReport), nil))), map[string]any{"affected_branches": []int64{}})
 	c.want(200, adm, post, v1+"/reports/{id}/link", at(intakeReport), map[string]any{"case_id": caseID})

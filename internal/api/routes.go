@@ -62,6 +62,7 @@ func (a *API) table() []route {
 		auth("PATCH", "/api/v1/cases/{id}/fixes/{branch}", user.EditFixes, "Record a fix's progress and verification on a branch", a.updateFix),
 		auth("POST", "/api/v1/cases/{id}/transitions", user.ManageCases, "Take a lifecycle transition", a.transition),
 		auth("GET", "/api/v1/cases/{id}/cve", user.ReadCases, "The CVE record the case would publish, with every lint problem", a.previewCVE),
+		auth("POST", "/api/v1/cases/{id}/revisions", user.ManageCases, "Publish the next revision of a disclosed case's advisory, or withdraw it", a.revise),
 
 		auth("GET", "/api/v1/schedule", user.ReadSchedule, "Coming disclosures with their announcement summary (R10)", a.schedule),
 		auth("GET", "/api/v1/audit", user.ReadAudit, "The audit trail, newest first", a.listAudit),
@@ -632,6 +633,22 @@ func (a *API) previewCVE(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 200, p)
+}
+
+func (a *API) revise(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in casework.Revision
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	rev, err := a.svc.Revise(r.Context(), actor(r), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, rev)
 }
 
 func (a *API) updateCase(w http.ResponseWriter, r *http.Request) error {

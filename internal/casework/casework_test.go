@@ -610,3 +610,51 @@ func TestCVELintGuardsReady(t *testing.T) {
 		}
 	})
 }
+
+// TestReviseAndWithdraw: a disclosed advisory gains revisions, each with its
+// outbox rows; a withdrawal is the last one and rejects the CVE record.
+func TestReviseAndWithdraw(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		w := newWorld(t, s)
+		c := w.caseOf(w.submit("revise"))
+		if _, err := w.svc.Revise(w.ctx, alice, c.ID, casework.Revision{Changes: "early"}); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("revising an undisclosed case: %v, want ErrConflict", err)
+		}
+		c = w.walk(c.ID, vcase.Disclosed, vcase.Risk{CVSS31: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}, friday.Add(10*24*time.Hour))
+		var inv *casework.InvalidError
+		if _, err := w.svc.Revise(w.ctx, alice, c.ID, casework.Revision{Changes: "", Title: new(string)}); !errors.As(err, &inv) || len(inv.Problems) != 2 {
+			t.Errorf("empty changes and title: %v, want both problems", err)
+		}
+		wa := "Block the endpoint."
+		rev, err := w.svc.Revise(w.ctx, alice, c.ID, casework.Revision{Changes: "Added a workaround.", Workaround: &wa})
+		if err != nil || rev.Number != 2 || rev.Workaround != wa || rev.Status != "final" {
+			t.Fatalf("revision 2: %+v %v", rev, err)
+		}
+		rev, err = w.svc.Revise(w.ctx, alice, c.ID, casework.Revision{Changes: "Withdrawn.", Withdraw: true})
+		if err != nil || rev.Number != 3 || rev.Status != "withdrawn" {
+			t.Fatalf("withdrawal: %+v %v", rev, err)
+		}
+		if got := w.load(c.ID); got.CVEState != vcase.CVERejected {
+			t.Errorf("CVE state %q after the withdrawal, want rejected", got.CVEState)
+		}
+		if _, err := w.svc.Revise(w.ctx, alice, c.ID, casework.Revision{Changes: "again"}); !errors.Is(err, casework.ErrWithdrawn) {
+			t.Errorf("revising a withdrawn advisory: %v", err)
+		}
+		msgs, err := s.ListMessages(w.ctx, store.OutboxFilter{Channel: "cve_services", Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var topics []string
+		for _, m := range msgs {
+			topics = append(topics, m.Topic)
+		}
+		slices.Sort(topics)
+		if want := []string{"advisory.published", "advisory.updated", "advisory.withdrawn"}; !slices.Equal(topics, want) {
+			t.Errorf("CVE Services messages %q, want %q", topics, want)
+		}
+		if n := countAudit(w.audit(), "advisory.withdraw", "advisory:"+rev.AdvisoryID); n != 1 {
+			t.Errorf("%d withdrawal audit events", n)
+		}
+	})
+}
