@@ -12,12 +12,14 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-psirt/vigil/internal/advisory"
+	"github.com/vigil-psirt/vigil/internal/audit"
 	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/publish"
@@ -37,6 +39,9 @@ type Config struct {
 	Name       string `yaml:"name"`   // vendor name on the public site
 	LogLevel   string `yaml:"log_level"`
 	TrustProxy bool   `yaml:"trust_proxy"`
+	// TLS: with both, serve terminates TLS itself and speaks HTTPS only.
+	TLSCert string `yaml:"tls_cert"` // PEM certificate (with its chain) file
+	TLSKey  string `yaml:"tls_key"`  // PEM private key file
 	// The vendor as the published documents name it.
 	VendorURL string `yaml:"vendor_url"` // CSAF publisher namespace; default: the base URL
 	Contact   string `yaml:"contact"`    // the security contact, e.g. security@vendor.example
@@ -143,7 +148,8 @@ func flags(fs *flag.FlagSet, e *env) func() (Config, error) {
 		}
 		for key, dst := range map[string]*string{"VIGIL_DATA": &c.Data, "VIGIL_DATABASE": &c.Database, "VIGIL_ADDR": &c.Addr,
 			"VIGIL_BASE_URL": &c.BaseURL, "VIGIL_POLICY": &c.Policy, "VIGIL_NAME": &c.Name, "VIGIL_LOG_LEVEL": &c.LogLevel,
-			"VIGIL_VENDOR_URL": &c.VendorURL, "VIGIL_CONTACT": &c.Contact, "VIGIL_CNA_ORG_ID": &c.CNAOrgID, "VIGIL_CNA_SHORT_NAME": &c.CNAShort} {
+			"VIGIL_VENDOR_URL": &c.VendorURL, "VIGIL_CONTACT": &c.Contact, "VIGIL_CNA_ORG_ID": &c.CNAOrgID, "VIGIL_CNA_SHORT_NAME": &c.CNAShort,
+			"VIGIL_TLS_CERT": &c.TLSCert, "VIGIL_TLS_KEY": &c.TLSKey} {
 			if v := e.getenv(key); v != "" {
 				*dst = v
 			}
@@ -214,7 +220,9 @@ func service(ctx context.Context, e *env, c Config, migrate bool) (*casework.Ser
 		return nil, nil, err
 	}
 	base := c.BaseURL
-	if base == "" {
+	if base == "" && c.TLSCert != "" {
+		base = "https://" + c.Addr
+	} else if base == "" {
 		base = "http://" + c.Addr
 	}
 	svc := &casework.Service{Store: st, Policy: pol, Now: e.now, BaseURL: base}
@@ -341,17 +349,28 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 
 func runAudit(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
-		return usageErr("vigil audit verify [--data DIR | --database URL]")
+		return usageErr("vigil audit verify [--anchor SEQ:HASH] [--data DIR | --database URL]")
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	get := flags(fs, e)
+	anchor := fs.String("anchor", "", "a head printed by an earlier verify (SEQ:HASH), kept outside the database: the chain must still hold it")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	c, err := get()
 	if err != nil {
 		return err
+	}
+	var wantSeq int64
+	var wantHash string
+	if *anchor != "" {
+		seq, hash, ok := strings.Cut(*anchor, ":")
+		n, err := strconv.ParseInt(seq, 10, 64)
+		if !ok || err != nil || n < 1 || len(hash) != 64 {
+			return usageErr("--anchor must be SEQ:HASH as verify prints it")
+		}
+		wantSeq, wantHash = n, hash
 	}
 	st, err := openStore(ctx, c)
 	if err != nil {
@@ -365,6 +384,29 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("after %d good events: %w", n, err)
 	}
+	// The chain proves that nothing changed since an event whose hash is
+	// known outside the database; the head printed here is such an anchor.
+	var head audit.Event
+	found := wantSeq == 0
+	err = st.EachAudit(ctx, func(ev audit.Event) error {
+		head = ev
+		if ev.Seq == wantSeq {
+			found = true
+			if ev.Hash != wantHash {
+				return fmt.Errorf("%w: event %d has hash %s, the anchor says %s: the trail was rewritten", audit.ErrBroken, ev.Seq, ev.Hash, wantHash)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("%w: the anchored event %d is missing", audit.ErrBroken, wantSeq)
+	}
 	fmt.Fprintf(e.stdout, "audit trail intact: %d events\n", n)
+	if n > 0 {
+		fmt.Fprintf(e.stdout, "head: %d:%s (keep it outside the database; verify --anchor checks it later)\n", head.Seq, head.Hash)
+	}
 	return nil
 }

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-psirt/vigil/internal/audit"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/store/storetest"
 )
@@ -115,11 +118,101 @@ func TestStoreCommands(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "audit trail intact") {
 			t.Fatalf("audit verify: %d %q %q", code, out, errs)
 		}
+		head := regexp.MustCompile(`head: (\d+:[0-9a-f]{64})`).FindStringSubmatch(out)
+		if head == nil {
+			t.Fatalf("verify prints no head to anchor:\n%s", out)
+		}
+		if code, out, errs := vigil(t, nil, with("audit", "verify", "--anchor", head[1])...); code != 0 || !strings.Contains(out, "intact") {
+			t.Errorf("verify with its own anchor: %d %q %q", code, out, errs)
+		}
+		// Someone with write access to the database rewrites event 5 and
+		// recomputes every hash after it: the chain verifies, the anchor does not.
+		rewrite(t, cfg, 5)
+		if code, _, _ := vigil(t, nil, with("audit", "verify")...); code != 0 {
+			t.Errorf("a consistently rewritten chain fails plain verify: the test rewrote it wrongly")
+		}
+		if code, _, errs := vigil(t, nil, with("audit", "verify", "--anchor", head[1])...); code != 1 || !strings.Contains(errs, "rewritten") {
+			t.Errorf("verify --anchor after a rewrite: code %d, %q; want the rewrite found", code, errs)
+		}
 		tamper(t, cfg)
 		if code, _, errs := vigil(t, nil, with("audit", "verify")...); code != 1 || !strings.Contains(errs, "audit chain broken") {
 			t.Errorf("audit verify after an edit: code %d, %q; want the break reported", code, errs)
 		}
 	})
+}
+
+// rewrite changes event seq and reseals the whole chain after it, as an
+// attacker who knows the hash scheme would, with the append-only guards
+// lifted.
+func rewrite(t *testing.T, cfg store.Config, seq int64) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var events []audit.Event
+	if err := s.EachAudit(ctx, func(e audit.Event) error { events = append(events, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	db := s.DB()
+	q := func(sql string) string {
+		if s.Dialect() == "postgres" {
+			n := 0
+			return regexp.MustCompile(`\?`).ReplaceAllStringFunc(sql, func(string) string { n++; return fmt.Sprintf("$%d", n) })
+		}
+		return sql
+	}
+	if s.Dialect() == "postgres" {
+		if _, err := db.Exec(`ALTER TABLE audit_events DISABLE TRIGGER ALL`); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		dropTriggers(t, db)
+	}
+	var prev *audit.Event
+	for i := range events {
+		e := &events[i]
+		if e.Seq == seq {
+			e.Actor = "user:mallory"
+		}
+		if e.Seq >= seq {
+			audit.Seal(prev, e)
+			if _, err := db.Exec(q(`UPDATE audit_events SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?`), e.Actor, e.PrevHash, e.Hash, e.Seq); err != nil {
+				t.Fatal(err)
+			}
+		}
+		prev = e
+	}
+	if _, err := db.Exec(q(`UPDATE audit_head SET hash = ? WHERE id = 1`), prev.Hash); err != nil {
+		t.Fatal(err)
+	}
+	if s.Dialect() == "postgres" {
+		if _, err := db.Exec(`ALTER TABLE audit_events ENABLE TRIGGER ALL`); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func dropTriggers(t *testing.T, db *sql.DB) {
+	t.Helper()
+	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_events', 'audit_head')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		names = append(names, n)
+	}
+	rows.Close()
+	for _, n := range names {
+		if _, err := db.Exec(`DROP TRIGGER ` + n); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // tamper edits one audit event behind vigil's back, as an attacker with
@@ -135,7 +228,7 @@ func tamper(t *testing.T, cfg store.Config) {
 	if s.Dialect() == "postgres" {
 		_, err = db.Exec(`ALTER TABLE audit_events DISABLE TRIGGER ALL`)
 		if err == nil {
-			_, err = db.Exec(`UPDATE audit_events SET actor = 'user:mallory' WHERE seq = 5`)
+			_, err = db.Exec(`UPDATE audit_events SET actor = 'user:eve' WHERE seq = 3`)
 		}
 	} else {
 		rows, qerr := db.Query(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'`)
@@ -155,7 +248,7 @@ func tamper(t *testing.T, cfg store.Config) {
 			}
 		}
 		if err == nil {
-			_, err = db.Exec(`UPDATE audit_events SET actor = 'user:mallory' WHERE seq = 5`)
+			_, err = db.Exec(`UPDATE audit_events SET actor = 'user:eve' WHERE seq = 3`)
 		}
 	}
 	if err != nil {

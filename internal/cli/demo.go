@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -270,7 +271,15 @@ func demoCase(ctx context.Context, svc *casework.Service, psirt, eng casework.Ac
 		if br.Status != product.Maintained {
 			continue
 		}
-		rel, err := svc.CreateRelease(ctx, psirt, casework.NewRelease{BranchID: br.ID, Kind: product.Urgent, State: product.QA, PlannedAt: &planned})
+		next, err := svc.CreateRelease(ctx, psirt, casework.NewRelease{BranchID: br.ID, Kind: product.Urgent, State: product.QA, PlannedAt: &planned})
+		if err != nil {
+			return err
+		}
+		// The build the release publishes, with its checksum (R8).
+		file := fmt.Sprintf("%s-%s.tar.gz", slug, next.Version)
+		url := fmt.Sprintf("https://downloads.vendor.example/%s/%s/%s", slug, next.Version, file)
+		checksum := fmt.Sprintf("%x", sha256.Sum256([]byte(file)))
+		rel, err := svc.UpdateRelease(ctx, psirt, next.ID, casework.ReleasePatch{DownloadURL: &url, SHA256: &checksum})
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.SetOutput(e.stderr)
 	get := flags(fs, e)
 	addr := fs.String("addr", "", "listen address HOST:PORT (default 127.0.0.1:8080); also VIGIL_ADDR")
-	base := fs.String("base-url", "", "public base URL for links (default http://ADDR); also VIGIL_BASE_URL")
+	base := fs.String("base-url", "", "public base URL for links (default http://ADDR, https://ADDR with TLS); also VIGIL_BASE_URL")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate file: serve HTTPS only, with --tls-key; also VIGIL_TLS_CERT")
+	tlsKey := fs.String("tls-key", "", "PEM private key file of --tls-cert; also VIGIL_TLS_KEY")
 	migrate := fs.Bool("migrate", false, "apply pending migrations to an existing database before serving")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -33,6 +35,20 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	if *base != "" {
 		c.BaseURL = *base
+	}
+	if *tlsCert != "" {
+		c.TLSCert = *tlsCert
+	}
+	if *tlsKey != "" {
+		c.TLSKey = *tlsKey
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return usageErr("--tls-cert and --tls-key go together")
+	}
+	var tlsFiles *server.TLS
+	scheme := "http"
+	if c.TLSCert != "" {
+		tlsFiles, scheme = &server.TLS{CertFile: c.TLSCert, KeyFile: c.TLSKey}, "https"
 	}
 	log := logger(e.stderr, c.LogLevel)
 	st, err := openStore(ctx, c)
@@ -60,9 +76,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return server.Serve(ctx, c.Addr, h, log, func(a net.Addr) {
-		log.Info("vigil serving", "addr", a.String(), "store", svc.Store.Dialect(), "policy", svc.Policy.Name)
-		fmt.Fprintf(e.stderr, "vigil is listening on http://%s (API under /api/v1)\n", a)
+	return server.Serve(ctx, c.Addr, h, log, tlsFiles, func(a net.Addr) {
+		log.Info("vigil serving", "addr", a.String(), "tls", tlsFiles != nil, "store", svc.Store.Dialect(), "policy", svc.Policy.Name)
+		fmt.Fprintf(e.stderr, "vigil is listening on %s://%s (API under /api/v1)\n", scheme, a)
 	})
 }
 

@@ -63,7 +63,7 @@ func (r Renderer) file(path, kind, advisoryID, contentType string, content []byt
 	f := store.File{Path: path, Kind: kind, AdvisoryID: advisoryID, ContentType: contentType, Content: content,
 		SHA256: hex.EncodeToString(s256[:]), SHA512: hex.EncodeToString(s512[:]), PublishedAt: at}
 	if r.Key != nil {
-		sig, err := r.Key.Sign(content)
+		sig, err := r.Key.Sign(content, at)
 		if err != nil {
 			return f, fmt.Errorf("sign %s: %w", path, err)
 		}
@@ -93,7 +93,9 @@ func (r Renderer) AdvisoryFiles(adv advisory.Advisory) ([]store.File, error) {
 		b, err = csaf.Marshal(doc)
 	}
 	add("/.well-known/csaf/white/"+csaf.Path(adv.ID, adv.Initial()), KindCSAF, "application/json", b, err)
-	if adv.Latest().CVEID != "" {
+	// The CVE record is the vendor's to publish only when it is the CNA
+	// that assigned the ID; otherwise the assigning CNA publishes it.
+	if adv.Latest().CVEID != "" && r.Vendor.CNAOrgID != "" {
 		rec, err := cve5.FromAdvisory(r.Vendor, adv)
 		if err == nil {
 			b, err = indent(rec)

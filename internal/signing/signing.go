@@ -11,11 +11,13 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 )
 
@@ -88,13 +90,77 @@ func Load(private string) (*Key, error) {
 	return &Key{entity: e, Fingerprint: strings.ToUpper(fmt.Sprintf("%x", e.PrimaryKey.Fingerprint)), Public: buf.String() + "\n"}, nil
 }
 
-// Sign returns the armored detached signature of data.
-func (k *Key) Sign(data []byte) (string, error) {
+// Sign returns the armored detached signature of data, made at time at (the
+// moment the document is published) or at the key's creation if that is
+// later, since no signature predates its key.
+func (k *Key) Sign(data []byte, at time.Time) (string, error) {
+	if created := k.entity.PrimaryKey.CreationTime; at.Before(created) {
+		at = created
+	}
 	var buf bytes.Buffer
-	if err := openpgp.ArmoredDetachSign(&buf, k.entity, bytes.NewReader(data), &packet.Config{DefaultHash: crypto.SHA512}); err != nil {
+	cfg := &packet.Config{DefaultHash: crypto.SHA512, Time: func() time.Time { return at }}
+	if err := openpgp.ArmoredDetachSign(&buf, k.entity, bytes.NewReader(data), cfg); err != nil {
 		return "", fmt.Errorf("sign: %w", err)
 	}
 	return buf.String() + "\n", nil
+}
+
+// ClearSign returns text as an OpenPGP cleartext-signed message (RFC 9580
+// section 7), the form RFC 9116 section 2.3 asks of a signed security.txt.
+func (k *Key) ClearSign(text []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := clearsign.Encode(&buf, k.entity.PrivateKey, &packet.Config{DefaultHash: crypto.SHA512})
+	if err != nil {
+		return nil, fmt.Errorf("clear-sign: %w", err)
+	}
+	if _, err := w.Write(text); err != nil {
+		return nil, fmt.Errorf("clear-sign: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("clear-sign: %w", err)
+	}
+	// The library armors the signature without the CRC-24 line (RFC 9580
+	// made it optional), which GnuPG 2.2 cannot read: armor it again with one.
+	out := buf.Bytes()
+	at := bytes.Index(out, []byte("-----BEGIN PGP SIGNATURE-----"))
+	if at < 0 {
+		return nil, errors.New("clear-sign: no signature block")
+	}
+	block, err := armor.Decode(bytes.NewReader(out[at:]))
+	if err != nil {
+		return nil, fmt.Errorf("clear-sign: %w", err)
+	}
+	var msg bytes.Buffer
+	msg.Write(out[:at])
+	aw, err := armor.Encode(&msg, "PGP SIGNATURE", nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(aw, block.Body); err != nil {
+		return nil, fmt.Errorf("clear-sign: %w", err)
+	}
+	if err := aw.Close(); err != nil {
+		return nil, err
+	}
+	msg.WriteByte('\n')
+	return msg.Bytes(), nil
+}
+
+// VerifyClearSigned checks a cleartext-signed message against an armored
+// public key and returns the signed text.
+func VerifyClearSigned(public string, message []byte) ([]byte, error) {
+	ring, err := openpgp.ReadArmoredKeyRing(strings.NewReader(public))
+	if err != nil {
+		return nil, fmt.Errorf("read public key: %w", err)
+	}
+	b, _ := clearsign.Decode(message)
+	if b == nil {
+		return nil, errors.New("verify clear signature: no cleartext-signed message")
+	}
+	if _, err := b.VerifySignature(ring, nil); err != nil {
+		return nil, fmt.Errorf("verify clear signature: %w", err)
+	}
+	return b.Plaintext, nil
 }
 
 // Verify checks an armored detached signature of data against an armored
