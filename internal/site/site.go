@@ -63,6 +63,7 @@ type Site struct {
 	Source   Source
 	Files    Files
 	Vendor   advisory.Publisher // who publishes: names, namespace, contact, base URL
+	Signer   Signer             // clear-signs security.txt; nil: served unsigned
 	Intake   Intake
 	Status   StatusFunc
 	Name     string // vendor name shown in titles
@@ -139,7 +140,7 @@ func (s *Site) Handler() http.Handler {
 	mux.HandleFunc("GET /report", s.reportForm)
 	mux.HandleFunc("POST /report", s.submit)
 	mux.HandleFunc("GET /report/status/{token}", s.status)
-	mux.HandleFunc("GET /.well-known/security.txt", s.securityTxt)
+	s.providerRoutes(mux) // provider.go: the CSAF trusted provider and security.txt
 	mux.HandleFunc("GET /static/{name}", s.asset)
 	return mux
 }
@@ -259,12 +260,4 @@ func (s *Site) status(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, 200, "status", statusPage{page: page{Site: s.Name, Title: "Report " + st.TrackingID}, Status: st, Token: r.PathValue("token")})
-}
-
-func (s *Site) securityTxt(w http.ResponseWriter, r *http.Request) {
-	base := "https://" + r.Host
-	expires := s.Now().UTC().AddDate(0, 6, 0).Truncate(24 * time.Hour)
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "Contact: %s/report\nExpires: %s\nPolicy: %s/report\nCanonical: %s/.well-known/security.txt\nPreferred-Languages: en\n",
-		base, expires.Format(time.RFC3339), base, base)
 }

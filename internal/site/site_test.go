@@ -167,7 +167,8 @@ func TestReportForm(t *testing.T) {
 func TestSecurityTxtAndAssets(t *testing.T) {
 	srv, _ := testSite(t)
 	resp, body := get(t, srv.URL+"/.well-known/security.txt")
-	if resp.StatusCode != 200 || !strings.Contains(body, "Contact: ") || !strings.Contains(body, "Expires: 2027-05-03T00:00:00Z") {
+	if resp.StatusCode != 200 || !strings.Contains(body, "Contact: ") || !strings.Contains(body, "Expires: 2027-05-03T00:00:00Z") ||
+		!strings.Contains(body, "\nCSAF: https://") || !strings.Contains(body, "/.well-known/csaf/provider-metadata.json\n") {
 		t.Errorf("security.txt: %d\n%s", resp.StatusCode, body)
 	}
 	_, page := get(t, srv.URL+"/")
