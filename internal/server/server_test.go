@@ -3,12 +3,17 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -23,11 +28,14 @@ import (
 	"github.com/vigil-psirt/vigil/internal/api"
 	"github.com/vigil-psirt/vigil/internal/audit"
 	"github.com/vigil-psirt/vigil/internal/casework"
+	"github.com/vigil-psirt/vigil/internal/csaf"
 	"github.com/vigil-psirt/vigil/internal/outbox"
 	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/product"
+	"github.com/vigil-psirt/vigil/internal/publish"
 	"github.com/vigil-psirt/vigil/internal/report"
 	"github.com/vigil-psirt/vigil/internal/server"
+	"github.com/vigil-psirt/vigil/internal/signing"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/store/storetest"
 	"github.com/vigil-psirt/vigil/internal/user"
@@ -85,10 +93,13 @@ var people = []struct {
 	{"carol", user.Liaison}, {"dave", user.Customer},
 }
 
-func newEnv(t testing.TB, s *store.Store) *env {
+func newEnv(t testing.TB, s *store.Store, with ...func(*casework.Service)) *env {
 	t.Helper()
 	clk := &clock{t: friday}
 	svc := &casework.Service{Store: s, Policy: policy.Default(), Now: clk.Now, BaseURL: "https://vigil.example"}
+	for _, f := range with {
+		f(svc)
+	}
 	h, err := server.Handler(svc, server.Options{Name: "Acme"})
 	if err != nil {
 		t.Fatal(err)
@@ -1127,13 +1138,18 @@ func (e *env) sweep(other receipt, ids map[string]string) map[string]result {
 			out[rt.Method+" "+p] = res
 		}
 	}
-	site := []string{"/", "/report", "/report/status/" + other.StatusToken, "/report/status/" + casework.StatusPrefix + "guessed",
-		"/.well-known/security.txt", "/static/site.css", "/healthz", "/nothing-here"}
+	site := []string{"/", "/?page=2", "/report", "/report/status/" + other.StatusToken, "/report/status/" + casework.StatusPrefix + "guessed",
+		"/.well-known/security.txt", "/static/site.css", "/healthz", "/nothing-here", "/feed.rss", "/feed.atom"}
 	for _, id := range advIDs {
 		site = append(site, "/advisories/"+id)
 	}
+	site = append(site, e.publicDocuments(ids["{slug}"], advIDs)...)
 	for _, p := range site {
-		out["GET "+p] = e.send("GET", p, "", nil)
+		res := e.send("GET", p, "", nil)
+		if res.Status >= 500 {
+			e.t.Errorf("GET %s: %d", p, res.Status)
+		}
+		out["GET "+p] = res
 	}
 	form := url.Values{"title": {"Sweep form"}, "body": {"sweep"}, "email": {"form@example.org"}}.Encode()
 	out["POST /report"] = e.send("POST", "/report", "", form, "Content-Type", "application/x-www-form-urlencoded")
@@ -1165,6 +1181,58 @@ func (e *env) sweep(other receipt, ids map[string]string) map[string]result {
 	return out
 }
 
+// publicDocuments are the public paths a product's advisories and releases
+// could be published at, in every format, with the hash and signature files
+// next to each document; the pages and feeds of the product; and the CSAF
+// provider's directory, indexes and keys. Every release of the product
+// counts, published or not.
+func (e *env) publicDocuments(slug string, advIDs []string) []string {
+	e.t.Helper()
+	ctx := context.Background()
+	year := strconv.Itoa(e.clock.Now().Year())
+	dir := csaf.Directory + year + "/"
+	docs := []string{}
+	for _, id := range advIDs {
+		docs = append(docs, "/advisories/"+id+"/cve.json", "/advisories/"+id+"/osv.json", dir+csaf.Filename(id))
+	}
+	p, err := e.store.ProductBySlug(ctx, slug)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	branches, err := e.store.ListBranches(ctx, p.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	vendor := advisory.Publisher{IDPrefix: "VIGIL-SA"}
+	for _, b := range branches {
+		rels, err := e.store.ListReleases(ctx, b.ID)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, r := range rels {
+			v := r.Version.String()
+			docs = append(docs, "/vex/"+slug+"-"+v+".openvex.json", "/vex/"+slug+"-"+v+".cdx.json",
+				dir+csaf.Filename(csaf.VEXID(vendor, advisory.ReleaseVEX{ProductSlug: slug, Version: v})))
+		}
+	}
+	var out []string
+	for _, d := range docs {
+		out = append(out, d, d+".sha256", d+".sha512", d+".asc")
+	}
+	out = append(out, "/products/"+slug, "/products/"+slug+"/feed.rss", "/products/"+slug+"/feed.atom",
+		"/.well-known/csaf/", "/.well-known/csaf/provider-metadata.json", "/.well-known/csaf/service.json",
+		csaf.Directory, csaf.Directory+"index.txt", csaf.Directory+"changes.csv", csaf.Directory+"csaf-feed-tlp-white.json",
+		csaf.Directory+"category-white.json", dir)
+	keys, err := e.store.SigningKeys(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, k := range keys {
+		out = append(out, "/.well-known/csaf/openpgp/"+k.Fingerprint+".asc")
+	}
+	return out
+}
+
 func noneOf(t testing.TB, when string, got map[string]result, markers []string) {
 	t.Helper()
 	for where, res := range got {
@@ -1186,7 +1254,7 @@ func noneOf(t testing.TB, when string, got map[string]result, markers []string) 
 func TestEmbargo(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		e := newEnv(t, s)
+		e := newEnv(t, s, rendering(t))
 		f := e.product("vault", "Vault",
 			branchSpec{"7.3", product.Maintained, []string{"7.3.0", "7.3.90"}},
 			branchSpec{"7.2", product.Maintained, []string{"7.2.56"}},
@@ -1247,16 +1315,89 @@ func TestEmbargo(t *testing.T) {
 				}
 			}
 		}
-		if page := string(res["GET /advisories/"+advID].Body); !strings.Contains(page, "<td>7.1</td>") || !strings.Contains(page, "no fix: end of life") {
+		if page := string(res["GET /advisories/"+advID].Body); !strings.Contains(page, `data-label="Branch">7.1</td>`) || !strings.Contains(page, "no fix: end of life") {
 			t.Errorf("the advisory page does not list the end-of-life branch without a fix")
 		}
-		news := string(res["GET /"].Body)
-		for _, mk := range []string{advID, m.spec.Title, m.spec.CVE, "7.3.91", "7.2.57"} {
-			if !strings.Contains(news, mk) {
-				t.Errorf("the news page does not show %q", mk)
+		for _, where := range []string{"GET /", "GET /products/vault", "GET /feed.rss", "GET /feed.atom", "GET /products/vault/feed.rss", "GET /products/vault/feed.atom"} {
+			for _, mk := range []string{advID, m.spec.Title, m.spec.CVE, "7.3.91", "7.2.57"} {
+				if !strings.Contains(res[where].text(), mk) {
+					t.Errorf("%s does not show %q", where, mk)
+				}
 			}
 		}
+		e.followAdvisory(advID, []string{"/vex/vault-7.3.91.openvex.json", "/vex/vault-7.2.57.cdx.json"})
 	})
+}
+
+// rendering makes the service publish every document at the disclosure,
+// signed with a key of its own, as `vigil serve` does.
+func rendering(t testing.TB) func(*casework.Service) {
+	return func(svc *casework.Service) {
+		vendor := advisory.Publisher{Name: "Acme Corporation", Namespace: "https://acme.example", Contact: "security@acme.example",
+			BaseURL: svc.BaseURL, IDPrefix: "VIGIL-SA", CNAOrgID: "b3476cb9-2e3d-41a6-98d0-0f47421a65b6", CNAShort: "acme"}
+		key, err := publish.Key(context.Background(), svc.Store, vendor, svc.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc.Renderer = &publish.Renderer{Vendor: vendor, Key: key}
+	}
+}
+
+var (
+	hrefs    = regexp.MustCompile(`href="(/[^"]*)"`)
+	docLinks = regexp.MustCompile(`(?s)<a class="doc" href="([^"]+)"[^>]*>.*?<span class="sha256">([0-9a-f]{64})</span>.*?SHA-512 ([0-9a-f]{128})`)
+)
+
+// followAdvisory follows every link of the advisory page that stays on the
+// site: each must answer 200, and each machine-readable document must match
+// the SHA-256 and SHA-512 the page shows, its .sha256 and .sha512 files and
+// its detached signature. The documents must cover every format and include
+// the VEX documents named.
+func (e *env) followAdvisory(advID string, vex []string) {
+	e.t.Helper()
+	page := e.send("GET", "/advisories/"+advID, "", nil)
+	if page.Status != 200 {
+		e.t.Fatalf("advisory page: %d", page.Status)
+	}
+	for _, m := range hrefs.FindAllStringSubmatch(string(page.Body), -1) {
+		p := html.UnescapeString(m[1])
+		if res := e.send("GET", p, "", nil); res.Status != 200 {
+			e.t.Errorf("the advisory page links %s: %d", p, res.Status)
+		}
+	}
+	keys, err := e.store.SigningKeys(context.Background())
+	if err != nil || len(keys) == 0 {
+		e.t.Fatalf("signing keys: %v %d", err, len(keys))
+	}
+	var docs []string
+	for _, m := range docLinks.FindAllStringSubmatch(string(page.Body), -1) {
+		p, s256, s512 := html.UnescapeString(m[1]), m[2], m[3]
+		docs = append(docs, p)
+		doc := e.send("GET", p, "", nil)
+		got256, got512 := sha256.Sum256(doc.Body), sha512.Sum512(doc.Body)
+		if doc.Status != 200 || hex.EncodeToString(got256[:]) != s256 || hex.EncodeToString(got512[:]) != s512 {
+			e.t.Errorf("%s: %d, SHA-256 %x SHA-512 %x, the page says %s and %s", p, doc.Status, got256, got512, s256, s512)
+		}
+		if !json.Valid(doc.Body) || !strings.HasPrefix(doc.Header.Get("Content-Type"), "application/json") {
+			e.t.Errorf("%s: not JSON (%q)", p, doc.Header.Get("Content-Type"))
+		}
+		name := p[strings.LastIndex(p, "/")+1:]
+		for ext, want := range map[string]string{".sha256": s256, ".sha512": s512} {
+			if res := e.send("GET", p+ext, "", nil); res.Status != 200 || string(res.Body) != want+"  "+name+"\n" {
+				e.t.Errorf("%s%s: %d %q", p, ext, res.Status, res.Body)
+			}
+		}
+		sig := e.send("GET", p+".asc", "", nil)
+		if err := signing.Verify(keys[0].Public, doc.Body, string(sig.Body)); sig.Status != 200 || err != nil {
+			e.t.Errorf("%s.asc: %d, %v", p, sig.Status, err)
+		}
+	}
+	csafDoc := csaf.Directory + strconv.Itoa(e.clock.Now().Year()) + "/" + csaf.Filename(advID)
+	for _, want := range append([]string{csafDoc, "/advisories/" + advID + "/cve.json", "/advisories/" + advID + "/osv.json"}, vex...) {
+		if !slices.Contains(docs, want) {
+			e.t.Errorf("the advisory page does not link %s; it links %q", want, docs)
+		}
+	}
 }
 
 // TestRoles checks every authenticated route for every role against the

@@ -97,7 +97,13 @@ type advisoryPage struct {
 	Revisions []advisory.Revision
 	Documents []document
 	Releases  []releaseDocuments
-	API       string // the revisions as JSON
+	Keys      []keyLink // the OpenPGP keys the signatures verify with
+	API       string    // the revisions as JSON
+}
+
+// keyLink is a signing key and where the CSAF provider publishes it.
+type keyLink struct {
+	Fingerprint, URL string
 }
 
 // newPage is the common part of a page.
@@ -252,6 +258,16 @@ func (s *Site) advisory(w http.ResponseWriter, r *http.Request) {
 	if p.Documents, p.Releases, err = s.documentsOf(ctx, latest); err != nil {
 		s.fail(w, err)
 		return
+	}
+	if len(p.Documents) > 0 {
+		keys, err := s.publicKeys(ctx)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		for _, k := range keys {
+			p.Keys = append(p.Keys, keyLink{Fingerprint: k.Fingerprint, URL: openPGPFolder + k.Fingerprint + ".asc"})
+		}
 	}
 	s.render(w, 200, "advisory", p)
 }

@@ -25,9 +25,9 @@ func (s *Site) baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// feed serves the RSS 2.0 or Atom feed of every advisory, or of one
+// newsFeed serves the RSS 2.0 or Atom feed of every advisory, or of one
 // product's.
-func (s *Site) feed(w http.ResponseWriter, r *http.Request) {
+func (s *Site) newsFeed(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	base := s.baseURL(r)
 	atom := strings.HasSuffix(r.URL.Path, ".atom")
