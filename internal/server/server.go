@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,7 +37,7 @@ func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 	}
 	a := api.New(svc, api.Options{Log: opts.Log, TrustProxy: opts.TrustProxy})
 	pub, err := site.New(site.Site{
-		Source: published{svc.Store}, Files: files{svc.Store}, Vendor: vendorOf(svc), Name: opts.Name, Log: opts.Log, Zone: svc.Policy.Zone, Now: svc.Now,
+		Source: published{svc.Store}, Files: files{svc.Store}, Vendor: vendorOf(svc), Signer: signerOf(svc), Name: opts.Name, Log: opts.Log, Zone: svc.Policy.Zone, Now: svc.Now,
 		Intake: func(ctx context.Context, r report.Report) (string, string, error) {
 			_, rc, err := svc.Submit(ctx, casework.Public, r)
 			return rc.TrackingID, rc.Token, err
@@ -56,7 +57,7 @@ func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 	mux.Handle("/api/", a.Handler())
 	site := pub.Handler()
 	mux.Handle("POST /report", a.LimitIntake(site))
-	mux.Handle("/", site)
+	mux.Handle("/", csafDomain(site))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, _, err := svc.Store.SchemaVersion(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
@@ -76,6 +77,29 @@ func vendorOf(svc *casework.Service) advisory.Publisher {
 	return advisory.Publisher{BaseURL: svc.BaseURL, Namespace: svc.BaseURL}
 }
 
+// signerOf is what clear-signs the site's security.txt: the renderer's key,
+// through an interface that offers signing only.
+func signerOf(svc *casework.Service) site.Signer {
+	if svc.Renderer == nil || svc.Renderer.Key == nil {
+		return nil
+	}
+	return svc.Renderer.Key
+}
+
+// csafDomain serves the provider metadata at the root of
+// https://csaf.data.security.DOMAIN (CSAF 2.0 section 7.1.10, requirement
+// 10), for a vendor who points that DNS name at vigil; the bytes are the
+// same as at /.well-known/csaf/provider-metadata.json.
+func csafDomain(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(strings.ToLower(r.Host), "csaf.data.security.") && r.URL.Path == "/" && r.Method == http.MethodGet {
+			r = r.Clone(r.Context())
+			r.URL.Path, r.URL.RawPath = "/.well-known/csaf/provider-metadata.json", ""
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // headers sets what every response carries.
 func headers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -83,6 +107,9 @@ func headers(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		}
@@ -90,9 +117,24 @@ func headers(next http.Handler) http.Handler {
 	})
 }
 
+// TLS names the PEM files of the certificate (with its chain) and private
+// key with which Serve terminates TLS itself.
+type TLS struct {
+	CertFile, KeyFile string
+}
+
 // Serve runs the HTTP server on addr until ctx ends, then shuts down
-// gracefully. ready, if not nil, receives the bound address.
-func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready func(net.Addr)) error {
+// gracefully. With t, it speaks HTTPS only (TLS 1.2 or later). ready, if not
+// nil, receives the bound address.
+func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, t *TLS, ready func(net.Addr)) error {
+	var cfg *tls.Config
+	if t != nil {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		cfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
@@ -105,12 +147,19 @@ func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, r
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		TLSConfig:         cfg,
 	}
 	if ready != nil {
 		ready(ln.Addr())
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if cfg != nil {
+			errc <- srv.ServeTLS(ln, "", "") // the certificate is in cfg
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
