@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/report"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/store/storetest"
+	"github.com/vigil-psirt/vigil/internal/subscription"
 	"github.com/vigil-psirt/vigil/internal/user"
 	"github.com/vigil-psirt/vigil/internal/vcase"
 )
@@ -655,6 +656,91 @@ func TestReviseAndWithdraw(t *testing.T) {
 		}
 		if n := countAudit(w.audit(), "advisory.withdraw", "advisory:"+rev.AdvisoryID); n != 1 {
 			t.Errorf("%d withdrawal audit events", n)
+		}
+	})
+}
+
+// TestSubscriptions: double opt-in with a confirmation mail in the outbox,
+// no mail flood, and a one-click unsubscribe.
+func TestSubscriptions(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		w := newWorld(t, s)
+		mails := func() []casework.Mail {
+			t.Helper()
+			ms, err := s.ListMessages(w.ctx, store.OutboxFilter{Channel: "email", Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []casework.Mail
+			for _, m := range ms {
+				var ml casework.Mail
+				if err := json.Unmarshal(m.Payload, &ml); err != nil {
+					t.Fatal(err)
+				}
+				if ml.Template == "subscription.confirm" {
+					out = append(out, ml)
+				}
+			}
+			return out
+		}
+		var inv *casework.InvalidError
+		if err := w.svc.Subscribe(w.ctx, casework.Public, "not an address", []string{"nope!"}); !errors.As(err, &inv) || len(inv.Problems) != 2 {
+			t.Errorf("bad address and product: %v, want both problems", err)
+		}
+		if err := w.svc.Subscribe(w.ctx, casework.Public, "ops@customer.example", []string{"unknown"}); !errors.As(err, &inv) {
+			t.Errorf("unknown product: %v", err)
+		}
+		if err := w.svc.Subscribe(w.ctx, casework.Public, "ops@customer.example", []string{"vault"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.Subscribe(w.ctx, casework.Public, "ops@customer.example", []string{"vault"}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(mails()); n != 1 {
+			t.Fatalf("%d confirmation mails after two requests within the hour, want 1", n)
+		}
+		w.clk.Advance(subscription.ResendAfter + time.Minute)
+		if err := w.svc.Subscribe(w.ctx, casework.Public, "ops@customer.example", []string{"vault"}); err != nil {
+			t.Fatal(err)
+		}
+		ms := mails()
+		if len(ms) != 2 {
+			t.Fatalf("%d confirmation mails after the resend delay, want 2", len(ms))
+		}
+		if subs, _ := s.Subscribers(w.ctx, []string{"vault"}); len(subs) != 0 {
+			t.Errorf("an unconfirmed address receives advisories: %v", subs)
+		}
+		latest, first := ms[0], ms[1] // the outbox lists the newest first
+		if _, err := w.svc.ConfirmSubscription(w.ctx, strings.TrimPrefix(first.Data["confirm_url"], "https://vigil.example/subscribe/confirm/")); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the superseded confirmation link still works: %v", err)
+		}
+		sub, err := w.svc.ConfirmSubscription(w.ctx, strings.TrimPrefix(latest.Data["confirm_url"], "https://vigil.example/subscribe/confirm/"))
+		if err != nil || sub.State != subscription.Confirmed {
+			t.Fatalf("confirm: %+v %v", sub, err)
+		}
+		subs, err := s.Subscribers(w.ctx, []string{"vault"})
+		if err != nil || len(subs) != 1 || subs[0].Email != "ops@customer.example" {
+			t.Errorf("subscribers of vault: %+v %v", subs, err)
+		}
+		if subs, _ := s.Subscribers(w.ctx, []string{"other"}); len(subs) != 0 {
+			t.Errorf("a vault subscriber receives another product's advisories")
+		}
+		w.clk.Advance(2 * subscription.ResendAfter)
+		if err := w.svc.Subscribe(w.ctx, casework.Public, "ops@customer.example", []string{"vault"}); err != nil || len(mails()) != 2 {
+			t.Errorf("subscribing a confirmed address again sent mail (%v)", err)
+		}
+		unsub := strings.TrimPrefix(latest.Data["unsubscribe_url"], "https://vigil.example/unsubscribe/")
+		for range 2 {
+			if sub, err := w.svc.Unsubscribe(w.ctx, unsub); err != nil || sub.State != subscription.Unsubscribed {
+				t.Errorf("unsubscribe: %+v %v", sub, err)
+			}
+		}
+		if subs, _ := s.Subscribers(w.ctx, []string{"vault"}); len(subs) != 0 {
+			t.Errorf("an unsubscribed address receives advisories")
+		}
+		if _, err := w.svc.Unsubscribe(w.ctx, "vsu_forged"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("forged unsubscribe token: %v", err)
 		}
 	})
 }
