@@ -153,6 +153,11 @@ func fixture() (published, shelf) {
 			PublishedAt: time.Date(2025, 1, i, 9, 0, 0, 0, time.UTC), Title: fmt.Sprintf("Old issue %d", i), Severity: "low",
 			Affected: []advisory.Affected{{Product: "Legacy", ProductSlug: "legacy", Branch: "1", Fixed: fmt.Sprintf("1.0.%d", i)}}}
 		src[old.AdvisoryID] = []advisory.Revision{old}
+		if i == 21 {
+			gone := old
+			gone.Number, gone.Status, gone.PublishedAt, gone.Changes = 2, advisory.Withdrawn, old.PublishedAt.Add(time.Hour), "Withdrawn: not a vulnerability."
+			src[old.AdvisoryID] = append(src[old.AdvisoryID], gone)
+		}
 	}
 
 	files := shelf{}
@@ -219,7 +224,7 @@ func TestPages(t *testing.T) {
 		want   []string
 	}{
 		{"/", 200, []string{"VIGIL-SA-2026-001", "VIGIL-SA-2026-002", "CRITICAL", `<span class="vh">Severity: </span>`, "Scheduler 2.7.3", "2026-11-03",
-			`href="/products/scheduler"`, `rel="next" href="/?page=2"`, "Page 1"}},
+			`href="/products/scheduler"`, `rel="next" href="/?page=2"`, "Page 1", "Old issue 21</a> <strong>(withdrawn)</strong>"}},
 		{"/?page=2", 200, []string{"VIGIL-SA-2025-001", "Old issue 1", "Legacy 1.0.1", `rel="prev" href="/"`, "Page 2"}},
 		{"/?page=3", 404, []string{"Not found"}},
 		{"/?page=0", 404, []string{"Not found"}},
@@ -230,6 +235,7 @@ func TestPages(t *testing.T) {
 			`<a href="https://cwe.mitre.org/data/definitions/502.html" rel="noopener">CWE-502</a>: Deserialization of Untrusted Data`,
 			"Jane ", "(finder)", `href="/api/v1/advisories/VIGIL-SA-2026-001"`, `href="/.well-known/csaf/openpgp/0123456789ABCDEF0123456789ABCDEF01234567.asc"`, `href="/products/scheduler"`, "2026-11-01 10:00 CET"}},
 		{"/advisories/VIGIL-SA-2026-002", 200, []string{"Stored XSS", "Central &lt;script&gt;", `href="/advisories/VIGIL-SA-2026-002/osv.json"`}},
+		{"/advisories/VIGIL-SA-2025-021", 200, []string{"This advisory has been withdrawn.", "Withdrawn: not a vulnerability.", "<strong>withdrawn</strong>"}},
 		{"/advisories/VIGIL-SA-2026-999", 404, []string{"Not found"}},
 		{"/products/scheduler", 200, []string{"Security advisories for Scheduler", "VIGIL-SA-2026-001", `href="/products/scheduler/feed.rss"`, `href="/products/scheduler/feed.atom"`}},
 		{"/products/central", 200, []string{"Central &lt;script&gt;", "VIGIL-SA-2026-002"}},
