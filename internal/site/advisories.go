@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -44,6 +45,7 @@ type newsPage struct {
 	Advisories []entry
 	Number     int
 	Prev, Next string // URLs of the neighbouring pages, "" where there is none
+	Subscribe  string // the subscription form, "" without one
 }
 
 type productPage struct {
@@ -51,6 +53,7 @@ type productPage struct {
 	Product    productRef
 	Advisories []entry
 	RSS, Atom  string
+	Subscribe  string // the subscription form for the product, "" without one
 }
 
 // score is one CVSS vector with what it scores.
@@ -175,6 +178,9 @@ func (s *Site) news(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := newsPage{page: s.newPage("Security advisories"), Number: n}
+	if s.Subscriptions != nil {
+		p.Subscribe = "/subscribe"
+	}
 	if n > 1 {
 		p.Title += fmt.Sprintf(" (page %d)", n)
 		p.Prev = "/"
@@ -225,8 +231,11 @@ func (s *Site) product(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	feeds := productFeeds(s.Name, ref)
-	s.render(w, 200, "product", productPage{page: s.newPage(ref.Name, feeds...), Product: ref, Advisories: entries(revs),
-		RSS: feeds[0].Href, Atom: feeds[1].Href})
+	p := productPage{page: s.newPage(ref.Name, feeds...), Product: ref, Advisories: entries(revs), RSS: feeds[0].Href, Atom: feeds[1].Href}
+	if s.Subscriptions != nil {
+		p.Subscribe = "/subscribe?product=" + url.QueryEscape(ref.Slug)
+	}
+	s.render(w, 200, "product", p)
 }
 
 func (s *Site) advisory(w http.ResponseWriter, r *http.Request) {

@@ -74,6 +74,10 @@ type Site struct {
 	assets   map[string]string // file name -> content-hashed name
 	static   map[string][]byte // content-hashed name -> content
 	maxField int64
+
+	// Subscriptions takes e-mail subscriptions to advisories; nil: the site
+	// has no subscription pages.
+	Subscriptions Subscriptions
 }
 
 //go:embed templates/*.html
@@ -140,6 +144,9 @@ func (s *Site) Handler() http.Handler {
 	mux.HandleFunc("GET /report", s.reportForm)
 	mux.HandleFunc("POST /report", s.submit)
 	mux.HandleFunc("GET /report/status/{token}", s.status)
+	if s.Subscriptions != nil {
+		s.subscriptionRoutes(mux) // subscribe.go
+	}
 	s.providerRoutes(mux) // provider.go: the CSAF trusted provider and security.txt
 	mux.HandleFunc("GET /static/{name}", s.asset)
 	return mux

@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -617,5 +618,153 @@ func TestFeedGolden(t *testing.T) {
 	}
 	if got != string(want) {
 		t.Errorf("/feed.rss differs from the feed package's golden file:\n%s", got)
+	}
+}
+
+// subscriptions is an in-memory Subscriptions that checks addresses like
+// the service and knows one confirmation and one unsubscribe token.
+type subscriptions struct {
+	mu                  sync.Mutex
+	asked               []string // "email product,product"
+	confirmed, unsubbed int
+}
+
+func (f *subscriptions) Subscribe(ctx context.Context, email string, products []string) error {
+	if !strings.Contains(email, "@") {
+		return invalid{"email: not a valid e-mail address"}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.asked = append(f.asked, email+" "+strings.Join(products, ","))
+	return nil
+}
+
+func (f *subscriptions) Confirm(ctx context.Context, token string) (string, error) {
+	if token != "vsc_goodtoken" {
+		return "", fmt.Errorf("subscription: %w", ErrNotFound)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.confirmed++
+	return "scheduler", nil
+}
+
+func (f *subscriptions) Unsubscribe(ctx context.Context, token string) (string, error) {
+	if token != "vsu_goodtoken" {
+		return "", fmt.Errorf("subscription: %w", ErrNotFound)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.unsubbed++
+	return "", nil
+}
+
+func TestSubscriptions(t *testing.T) {
+	src, files := fixture()
+	subs := &subscriptions{}
+	s, err := New(Site{Source: src, Files: files, Name: "Acme", Subscriptions: subs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(path string, form url.Values) (*http.Response, string) {
+		t.Helper()
+		resp, err := client.PostForm(srv.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(b)
+	}
+	safe := func(what, body string) {
+		t.Helper()
+		if strings.Contains(body, "<script>") || strings.Contains(body, "<img src=x") {
+			t.Errorf("%s: hostile markup unescaped", what)
+		}
+	}
+
+	resp, body := get(t, srv.URL+"/subscribe?product=scheduler&product=nothing")
+	safe("form", body)
+	for _, w := range []string{`<form method="post" action="/subscribe">`, `<label for="email">`, `<legend>Products</legend>`,
+		`id="product-scheduler" name="product" value="scheduler" aria-describedby="products-hint" checked>`,
+		`<label for="product-central">Central &lt;script&gt;`, `<label for="product-legacy">Legacy</label>`} {
+		if !strings.Contains(body, w) {
+			t.Errorf("the form lacks %q", w)
+		}
+	}
+	if resp.StatusCode != 200 || strings.Count(body, `type="checkbox"`) != 3 || strings.Contains(body, "nothing") {
+		t.Errorf("the form: %d, want the three published products only:\n%s", resp.StatusCode, body)
+	}
+
+	resp, body = post("/subscribe", url.Values{"email": {hostile}, "product": {"scheduler"}})
+	safe("invalid address", body)
+	if resp.StatusCode != 422 || !strings.Contains(body, "email: not a valid e-mail address") || !strings.Contains(body, `value="scheduler" aria-describedby="products-hint" checked>`) {
+		t.Errorf("invalid address: %d, want 422 with the problem and the choice kept:\n%s", resp.StatusCode, body)
+	}
+	resp, body = post("/subscribe", url.Values{"email": {"a@example.org"}, "product": {"unpublished"}})
+	if resp.StatusCode != 422 || !strings.Contains(body, "product: not a product with published advisories") {
+		t.Errorf("a product no advisory names: %d:\n%s", resp.StatusCode, body)
+	}
+	if len(subs.asked) != 0 {
+		t.Errorf("the service was asked for invalid input: %q", subs.asked)
+	}
+	resp, _ = post("/subscribe", url.Values{"email": {" a@example.org "}, "product": {"scheduler", "central"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/subscribe/sent" {
+		t.Errorf("subscribe: %d to %q, want 303 to /subscribe/sent", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = post("/subscribe", url.Values{"email": {"b@example.org"}})
+	if diff := cmp.Diff([]string{"a@example.org scheduler,central", "b@example.org "}, subs.asked); diff != "" || resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("subscriptions asked for (-want +got):\n%s", diff)
+	}
+	if _, body := get(t, srv.URL+"/subscribe/sent"); !strings.Contains(body, "confirmation link") {
+		t.Errorf("sent page:\n%s", body)
+	}
+
+	// A link from the mail shows a button; only the button acts.
+	resp, body = get(t, srv.URL+"/subscribe/confirm/vsc_goodtoken")
+	if resp.StatusCode != 200 || !strings.Contains(body, `<form method="post" action="/subscribe/confirm/vsc_goodtoken">`) || subs.confirmed != 0 {
+		t.Errorf("confirmation link: %d, confirmed %d:\n%s", resp.StatusCode, subs.confirmed, body)
+	}
+	if resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("confirmation link cacheable: %q", resp.Header.Get("Cache-Control"))
+	}
+	resp, body = post("/subscribe/confirm/vsc_goodtoken", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, "Your subscription is confirmed: you receive the advisories of Scheduler") || subs.confirmed != 1 {
+		t.Errorf("confirm: %d:\n%s", resp.StatusCode, body)
+	}
+	resp, body = post("/unsubscribe/vsu_goodtoken", url.Values{"List-Unsubscribe": {"One-Click"}}) // RFC 8058
+	if resp.StatusCode != 200 || !strings.Contains(body, "You are unsubscribed from every advisory") || subs.unsubbed != 1 {
+		t.Errorf("one-click unsubscribe: %d:\n%s", resp.StatusCode, body)
+	}
+	for _, p := range []string{"/subscribe/confirm/vsc_wrongtoken", "/unsubscribe/vsu_wrongtoken", "/unsubscribe/short", "/subscribe/confirm/vsc_%00goodtoken"} {
+		if resp, _ := post(p, nil); resp.StatusCode != 404 {
+			t.Errorf("POST %s: %d, want 404", p, resp.StatusCode)
+		}
+	}
+
+	if _, body := get(t, srv.URL+"/"); !strings.Contains(body, `<a href="/subscribe">by e-mail</a>`) {
+		t.Error("the news page does not offer the subscription")
+	}
+	if _, body := get(t, srv.URL+"/products/scheduler"); !strings.Contains(body, `<a href="/subscribe?product=scheduler">by e-mail</a>`) {
+		t.Error("the product page does not offer its subscription")
+	}
+}
+
+// TestNoSubscriptions: without a subscription service there are no
+// subscription pages and no page offers them.
+func TestNoSubscriptions(t *testing.T) {
+	srv, _ := testSite(t)
+	for _, p := range []string{"/subscribe", "/subscribe/sent", "/subscribe/confirm/vsc_goodtoken", "/unsubscribe/vsu_goodtoken"} {
+		if resp, _ := get(t, srv.URL+p); resp.StatusCode != 404 {
+			t.Errorf("GET %s: %d, want 404", p, resp.StatusCode)
+		}
+	}
+	for _, p := range []string{"/", "/products/scheduler"} {
+		if _, body := get(t, srv.URL+p); strings.Contains(body, "/subscribe") {
+			t.Errorf("%s offers a subscription the site does not take", p)
+		}
 	}
 }
