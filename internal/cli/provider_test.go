@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -22,6 +24,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -180,6 +183,105 @@ func dnsProxy(t *testing.T, hostPort string) string {
 	return srv.URL
 }
 
+// validatorWorker runs the Secvisogram validator library (strict schema,
+// mandatory and optional tests, as internal/csaf/testdata/secvisogram.mjs
+// does) in one node process that reads a document per line on stdin and
+// answers a result per line: loading the library takes seconds, a document
+// milliseconds.
+const validatorWorker = `
+import path from 'node:path'
+import readline from 'node:readline'
+import { pathToFileURL } from 'node:url'
+const lib = path.join(process.env.VIGIL_TOOLS, 'node_modules', '@secvisogram', 'csaf-validator-lib')
+const load = (name) => import(pathToFileURL(path.join(lib, name)).href)
+const { default: validateStrict } = await load('validateStrict.js')
+const schema = await load('schemaTests.js')
+const mandatory = await load('mandatoryTests.js')
+const optional = await load('optionalTests.js')
+const tests = [schema.csaf_2_0_strict, ...Object.values(mandatory), ...Object.values(optional)].filter((t) => typeof t === 'function')
+for await (const line of readline.createInterface({ input: process.stdin })) {
+  const result = await validateStrict(tests, JSON.parse(line))
+  const out = { isValid: result.isValid, errors: [], warnings: [], infos: [] }
+  for (const t of result.tests) {
+    for (const kind of ['errors', 'warnings', 'infos']) {
+      for (const r of t[kind] ?? []) out[kind].push({ message: t.name + ': ' + r.message, instancePath: r.instancePath })
+    }
+  }
+  console.log(JSON.stringify(out))
+}
+`
+
+// remoteValidator is a test double of the CSAF validator service that
+// csaf_checker and csaf_downloader call with --validator (POST
+// /api/v1/validate): it answers with the Secvisogram validator library's
+// results (validatorWorker). It returns "" when node or the library is
+// missing (outside CI).
+func remoteValidator(t *testing.T) string {
+	t.Helper()
+	root := sharedtest.Root(t)
+	node, err := exec.LookPath("node")
+	lib := filepath.Join(root, ".tools", "node_modules", "@secvisogram", "csaf-validator-lib", "package.json")
+	if _, serr := os.Stat(lib); err != nil || serr != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("node or the Secvisogram library is missing (bash .ci/run installs it): %v %v", err, serr)
+		}
+		return ""
+	}
+	cmd := exec.Command(node, "--input-type=module", "-e", validatorWorker)
+	cmd.Env = append(os.Environ(), "VIGIL_TOOLS="+filepath.Join(root, ".tools"))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	answers := bufio.NewScanner(stdout)
+	answers.Buffer(nil, 16<<20)
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/v1/validate" {
+			http.NotFound(w, r)
+			return
+		}
+		var req struct {
+			Tests    []struct{ Type, Name string } `json:"tests"`
+			Document json.RawMessage               `json:"document"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Document) == 0 {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		var doc bytes.Buffer
+		if err := json.Compact(&doc, req.Document); err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		doc.WriteByte('\n')
+		if _, err := stdin.Write(doc.Bytes()); err != nil || !answers.Scan() {
+			http.Error(w, "validator failed", http.StatusInternalServerError)
+			return
+		}
+		var test map[string]any // isValid, errors, warnings, infos
+		if err := json.Unmarshal(answers.Bytes(), &test); err != nil {
+			http.Error(w, "validator failed", http.StatusInternalServerError)
+			return
+		}
+		test["name"] = "secvisogram"
+		json.NewEncoder(w).Encode(map[string]any{"isValid": test["isValid"], "tests": []any{test}})
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
 // checkerReport is what this test reads of csaf_checker's JSON report.
 type checkerReport struct {
 	Domains []struct {
@@ -209,7 +311,12 @@ func TestCSAFTrustedProvider(t *testing.T) {
 	dir := t.TempDir()
 
 	reportFile := filepath.Join(dir, "report.json")
-	cmd := exec.Command(checker, "--insecure", "-f", "json", "-o", reportFile, hostPort)
+	validator := remoteValidator(t)
+	args := []string{"--insecure", "-f", "json", "-o", reportFile}
+	if validator != "" {
+		args = append(args, "--validator", validator, "--validator_preset", "mandatory")
+	}
+	cmd := exec.Command(checker, append(args, hostPort)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HTTPS_PROXY="+dnsProxy(t, hostPort), "NO_PROXY=", "no_proxy=")
 	out, err := cmd.CombinedOutput()
@@ -238,9 +345,9 @@ func TestCSAFTrustedProvider(t *testing.T) {
 			t.Logf("csaf_checker requirement %d (%s): %s %s", r.Num, r.Description, [...]string{"INFO", "WARN", "ERROR"}[min(m.Type, 2)], m.Text)
 		}
 		for _, m := range r.Messages {
-			// Documents pass the checker's own schema validation; the remote
-			// validator (a separate service) is not part of this test.
-			if r.Num == 1 && m.Type == 1 && m.Text == "No remote validator configured" {
+			// Without node and the Secvisogram library (outside CI) there is no
+			// remote validator; the checker still validates against the schema.
+			if r.Num == 1 && m.Type == 1 && m.Text == "No remote validator configured" && validator == "" {
 				continue
 			}
 			switch m.Type {
@@ -261,7 +368,11 @@ func TestCSAFTrustedProvider(t *testing.T) {
 	}
 
 	mirror := filepath.Join(dir, "mirror")
-	cmd = exec.Command(downloader, "--insecure", "--log_level", "warn", "--log_file", filepath.Join(dir, "downloader.log"), "-d", mirror, hostPort)
+	args = []string{"--insecure", "--log_level", "warn", "--log_file", filepath.Join(dir, "downloader.log"), "-d", mirror}
+	if validator != "" {
+		args = append(args, "--validator", validator, "--validator_preset", "mandatory")
+	}
+	cmd = exec.Command(downloader, append(args, hostPort)...)
 	cmd.Dir = dir
 	out, err = cmd.CombinedOutput()
 	logText, _ := os.ReadFile(filepath.Join(dir, "downloader.log"))
@@ -316,5 +427,27 @@ func TestCSAFTrustedProvider(t *testing.T) {
 		var tree []string
 		filepath.WalkDir(mirror, func(p string, e fs.DirEntry, err error) error { tree = append(tree, p); return nil })
 		t.Logf("mirror:\n%s\ndownloader output:\n%s\n%s", strings.Join(tree, "\n"), out, logText)
+	}
+}
+
+// TestTLSConfig checks where the TLS files come from and what is refused.
+func TestTLSConfig(t *testing.T) {
+	code, out, _ := vigil(t, map[string]string{"VIGIL_TLS_CERT": "/etc/vigil/cert.pem", "VIGIL_TLS_KEY": "/etc/vigil/key.pem"}, "config")
+	if code != 0 || !strings.Contains(out, "tls_cert: /etc/vigil/cert.pem") || !strings.Contains(out, "tls_key: /etc/vigil/key.pem") {
+		t.Errorf("config from the environment: %d\n%s", code, out)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "vigil.yaml")
+	os.WriteFile(file, []byte("tls_cert: a.pem\ntls_key: b.pem\n"), 0o644)
+	if code, out, _ := vigil(t, nil, "config", "--config", file); code != 0 || !strings.Contains(out, "tls_cert: a.pem") {
+		t.Errorf("config file: %d\n%s", code, out)
+	}
+	data := filepath.Join(dir, "data")
+	if code, _, errs := vigil(t, nil, "serve", "--data", data, "--addr", "127.0.0.1:0", "--tls-cert", "a.pem"); code != 2 || !strings.Contains(errs, "--tls-key") {
+		t.Errorf("--tls-cert without --tls-key: %d\n%s", code, errs)
+	}
+	missingCert := []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--tls-cert", filepath.Join(dir, "none.pem"), "--tls-key", filepath.Join(dir, "none.key")}
+	if code, _, errs := vigil(t, nil, missingCert...); code != 1 || !strings.Contains(errs, "TLS certificate") {
+		t.Errorf("a missing certificate: %d\n%s", code, errs)
 	}
 }

@@ -80,16 +80,7 @@ func csafFixture(t *testing.T, key *signing.Key, path, kind, id, category string
 		t.Fatal(err)
 	}
 	s256, s512 := sha256.Sum256(b), sha512.Sum512(b)
-	// Sign gains the signing time in a change made alongside this one; accept both.
-	var sig string
-	switch k := any(key).(type) {
-	case interface {
-		Sign([]byte, time.Time) (string, error)
-	}:
-		sig, err = k.Sign(b, current)
-	case interface{ Sign([]byte) (string, error) }:
-		sig, err = k.Sign(b)
-	}
+	sig, err := key.Sign(b, current)
 	if err != nil {
 		t.Fatal(err)
 	}
