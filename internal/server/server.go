@@ -1,6 +1,6 @@
 // Package server assembles vigil's HTTP surfaces on one port: the JSON API
 // under /api/v1 and the public site everywhere else, with timeouts, security
-// headers and graceful shutdown.
+// headers, graceful shutdown and, when given a certificate, TLS 1.2 or later.
 package server
 
 import (

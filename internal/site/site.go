@@ -1,7 +1,8 @@
 // Package site is the public surface: the advisories news page, one page per
 // advisory and per product, the RSS 2.0 and Atom feeds (global and per
-// product), the published machine-readable documents, the report form (R1)
-// and the reporter's status page.
+// product), the published machine-readable documents, the report form (R1),
+// the reporter's status page, and (provider.go) a CSAF 2.0 trusted provider
+// under /.well-known/csaf/ with a clear-signed security.txt (RFC 9116).
 //
 // Invariant: the site reaches vigil's data only through Source, which serves
 // published advisory revisions, through Files, which serves published
