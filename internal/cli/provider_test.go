@@ -408,6 +408,7 @@ func TestCSAFTrustedProvider(t *testing.T) {
 	}
 	slices.Sort(got)
 	slices.Sort(want)
+	t.Logf("csaf_downloader mirrored %d documents with their .sha256, .sha512 and .asc files: %v", len(got), got)
 	if len(want) < 2 || !slices.Equal(got, want) {
 		t.Errorf("mirrored %v, want %v", got, want)
 	}
