@@ -38,6 +38,7 @@ func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 	a := api.New(svc, api.Options{Log: opts.Log, TrustProxy: opts.TrustProxy})
 	pub, err := site.New(site.Site{
 		Source: published{svc.Store}, Files: files{svc.Store}, Vendor: vendorOf(svc), Signer: signerOf(svc), Name: opts.Name, Log: opts.Log, Zone: svc.Policy.Zone, Now: svc.Now,
+		Subscriptions: subscriptions{svc},
 		Intake: func(ctx context.Context, r report.Report) (string, string, error) {
 			_, rc, err := svc.Submit(ctx, casework.Public, r)
 			return rc.TrackingID, rc.Token, err
@@ -57,6 +58,7 @@ func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 	mux.Handle("/api/", a.Handler())
 	site := pub.Handler()
 	mux.Handle("POST /report", a.LimitIntake(site))
+	mux.Handle("POST /subscribe", a.LimitIntake(site)) // no mail flood through the form
 	mux.Handle("/", csafDomain(site))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, _, err := svc.Store.SchemaVersion(r.Context()); err != nil {
@@ -237,4 +239,21 @@ func (p files) PublicKeys(ctx context.Context) ([]site.PublicKey, error) {
 		out = append(out, site.PublicKey{Fingerprint: k.Fingerprint, Armored: k.Public})
 	}
 	return out, err
+}
+
+// subscriptions are the service's subscription steps, as the site sees them.
+type subscriptions struct{ svc *casework.Service }
+
+func (s subscriptions) Subscribe(ctx context.Context, email string, products []string) error {
+	return s.svc.Subscribe(ctx, casework.Public, email, products)
+}
+
+func (s subscriptions) Confirm(ctx context.Context, token string) (string, error) {
+	sub, err := s.svc.ConfirmSubscription(ctx, token)
+	return sub.Product, notFound(err)
+}
+
+func (s subscriptions) Unsubscribe(ctx context.Context, token string) (string, error) {
+	sub, err := s.svc.Unsubscribe(ctx, token)
+	return sub.Product, notFound(err)
 }

@@ -1139,7 +1139,8 @@ func (e *env) sweep(other receipt, ids map[string]string) map[string]result {
 		}
 	}
 	site := []string{"/", "/?page=2", "/report", "/report/status/" + other.StatusToken, "/report/status/" + casework.StatusPrefix + "guessed",
-		"/.well-known/security.txt", "/static/site.css", "/healthz", "/nothing-here", "/feed.rss", "/feed.atom"}
+		"/.well-known/security.txt", "/static/site.css", "/healthz", "/nothing-here", "/feed.rss", "/feed.atom",
+		"/subscribe", "/subscribe/sent", "/subscribe/confirm/vsc_guessed_token", "/unsubscribe/vsu_guessed_token"}
 	for _, id := range advIDs {
 		site = append(site, "/advisories/"+id)
 	}
@@ -1156,6 +1157,13 @@ func (e *env) sweep(other receipt, ids map[string]string) map[string]result {
 	if res := out["POST /report"]; res.Status != http.StatusSeeOther {
 		e.t.Errorf("POST /report: %d, want 303", res.Status)
 	}
+	// Subscribing to a product that has no published advisory yet is refused
+	// like any unknown product: the form does not confirm that it exists.
+	for _, product := range []string{ids["{slug}"], "no-such-product"} {
+		sub := url.Values{"email": {"sweep@example.org"}, "product": {product}}.Encode()
+		out["POST /subscribe "+product] = e.send("POST", "/subscribe", "", sub, "Content-Type", "application/x-www-form-urlencoded")
+	}
+
 	e.clock.Advance(time.Minute) // the intake limiter refills
 
 	for _, rt := range e.routes() {
@@ -1283,6 +1291,9 @@ func TestEmbargo(t *testing.T) {
 		all := slices.Concat(m.public, m.secret, n.public, n.secret, k.public, k.secret)
 		res := e.sweep(other, ids)
 		noneOf(t, "before the disclosure", res, all)
+		if a, b := res["POST /subscribe vault"], res["POST /subscribe no-such-product"]; a.Status != b.Status {
+			t.Errorf("subscribing to a product without published advisories answers %d, to an unknown one %d: the form tells them apart", a.Status, b.Status)
+		}
 		if len(res) < 40 {
 			t.Errorf("the sweep made only %d requests", len(res))
 		}
