@@ -90,17 +90,28 @@ func (s *Store) ListMessages(ctx context.Context, f OutboxFilter) ([]outbox.Mess
 // with FOR UPDATE SKIP LOCKED, so concurrent deliverers, in other
 // transactions or processes, never claim the same message; on SQLite the
 // single writer serialises claims. It works inside InTx or on its own.
-func (s *Store) ClaimMessages(ctx context.Context, now time.Time, limit int) ([]outbox.Message, error) {
+//
+// With channels given, only messages of those channels are claimed: the
+// others wait, untouched, until a deliverer for them runs.
+func (s *Store) ClaimMessages(ctx context.Context, now time.Time, limit int, channels ...outbox.Channel) ([]outbox.Message, error) {
 	limit, _ = page(limit, 0)
 	lock := ""
 	if s.dialect == dialectPostgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
+	only := ""
+	args := []any{now.Add(ClaimLease), string(outbox.Pending), now}
+	if len(channels) > 0 {
+		only = ` AND channel IN (` + placeholders(len(channels)) + `)`
+		for _, c := range channels {
+			args = append(args, string(c))
+		}
+	}
 	ms, err := collect(ctx, s, s.writer(), `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?
-		WHERE id IN (SELECT id FROM outbox WHERE state = ? AND next_attempt <= ?
+		WHERE id IN (SELECT id FROM outbox WHERE state = ? AND next_attempt <= ?`+only+`
 			ORDER BY next_attempt, id LIMIT ?`+lock+`)
 		RETURNING `+messageCols,
-		[]any{now.Add(ClaimLease), string(outbox.Pending), now, limit}, scanMessage)
+		append(args, limit), scanMessage)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox messages: %w", err)
 	}
