@@ -47,6 +47,66 @@ type Config struct {
 	Contact   string `yaml:"contact"`    // the security contact, e.g. security@vendor.example
 	CNAOrgID  string `yaml:"cna_org_id"` // CVE Services organisation UUID, when the vendor is a CNA
 	CNAShort  string `yaml:"cna_short_name"`
+	// Channels: each outbox channel is delivered once its section is set
+	// (channels.go); until then its messages wait in the outbox.
+	Channels Channels `yaml:"channels"`
+}
+
+// Channels configure what leaves vigil and what comes in (R1, R5, R9, R10).
+// Secrets may come from the environment instead of the file.
+type Channels struct {
+	SMTP        SMTPConfig        `yaml:"smtp"`         // outgoing mail
+	Inbound     InboundConfig     `yaml:"inbound"`      // the security address's SMTP listener
+	CVEServices CVEServicesConfig `yaml:"cve_services"` // CVE Services API (as a CNA)
+	Mastodon    MastodonConfig    `yaml:"mastodon"`     // the social-media post
+	Webhooks    []WebhookConfig   `yaml:"webhooks"`     // generic, Slack- and Teams-compatible
+	Tickets     TicketsConfig     `yaml:"tickets"`      // inbound webhooks of ticket systems
+}
+
+// SMTPConfig is the outgoing mail server.
+type SMTPConfig struct {
+	Host     string `yaml:"host"`     // empty: no outgoing mail
+	Port     int    `yaml:"port"`     // default 587 (starttls), 465 (tls), 25 (none)
+	Security string `yaml:"security"` // "starttls" (default), "tls" (implicit), "none" (loopback only)
+	Username string `yaml:"username"`
+	Password string `yaml:"password"` // or VIGIL_SMTP_PASSWORD
+	From     string `yaml:"from"`     // e.g. "Acme PSIRT <security@acme.example>"
+}
+
+// InboundConfig is the SMTP listener that takes reports mailed to the
+// security address.
+type InboundConfig struct {
+	Addr       string `yaml:"addr"`         // listen address, e.g. ":2525"; empty: no listener
+	Address    string `yaml:"address"`      // the security address, e.g. security@acme.example
+	MaxSize    int64  `yaml:"max_size"`     // bytes per message, default 25 MiB
+	PGPKeyFile string `yaml:"pgp_key_file"` // armored private key to decrypt OpenPGP mail
+}
+
+// CVEServicesConfig is the CVE Services API account of the CNA.
+type CVEServicesConfig struct {
+	URL    string `yaml:"url"` // e.g. https://cveawg.mitre.org/api
+	Org    string `yaml:"org"` // CVE-API-ORG: the CNA short name
+	User   string `yaml:"user"`
+	APIKey string `yaml:"api_key"` // or VIGIL_CVE_API_KEY
+}
+
+// MastodonConfig is the account that posts at disclosure.
+type MastodonConfig struct {
+	URL   string `yaml:"url"`   // the instance, e.g. https://infosec.exchange
+	Token string `yaml:"token"` // or VIGIL_MASTODON_TOKEN
+}
+
+// WebhookConfig is one outgoing webhook.
+type WebhookConfig struct {
+	URL    string `yaml:"url"`
+	Format string `yaml:"format"` // "generic" (default), "slack", "teams"
+	Secret string `yaml:"secret"` // HMAC-SHA256 key of the signature header (generic)
+}
+
+// TicketsConfig are the secrets of the ticket systems' inbound webhooks.
+type TicketsConfig struct {
+	PublicSecret  string `yaml:"public_secret"`  // the public tracker (GitHub/GitLab/generic): VIGIL_TICKETS_PUBLIC_SECRET
+	PrivateSecret string `yaml:"private_secret"` // the private tracker: VIGIL_TICKETS_PRIVATE_SECRET
 }
 
 func defaults() Config {
@@ -150,6 +210,13 @@ func flags(fs *flag.FlagSet, e *env) func() (Config, error) {
 			"VIGIL_BASE_URL": &c.BaseURL, "VIGIL_POLICY": &c.Policy, "VIGIL_NAME": &c.Name, "VIGIL_LOG_LEVEL": &c.LogLevel,
 			"VIGIL_VENDOR_URL": &c.VendorURL, "VIGIL_CONTACT": &c.Contact, "VIGIL_CNA_ORG_ID": &c.CNAOrgID, "VIGIL_CNA_SHORT_NAME": &c.CNAShort,
 			"VIGIL_TLS_CERT": &c.TLSCert, "VIGIL_TLS_KEY": &c.TLSKey} {
+			if v := e.getenv(key); v != "" {
+				*dst = v
+			}
+		}
+		for key, dst := range map[string]*string{"VIGIL_SMTP_PASSWORD": &c.Channels.SMTP.Password, "VIGIL_CVE_API_KEY": &c.Channels.CVEServices.APIKey,
+			"VIGIL_MASTODON_TOKEN": &c.Channels.Mastodon.Token, "VIGIL_TICKETS_PUBLIC_SECRET": &c.Channels.Tickets.PublicSecret,
+			"VIGIL_TICKETS_PRIVATE_SECRET": &c.Channels.Tickets.PrivateSecret} {
 			if v := e.getenv(key); v != "" {
 				*dst = v
 			}
@@ -276,6 +343,17 @@ func runConfig(ctx context.Context, e *env, args []string) error {
 	}
 	if c.Database != "" {
 		c.Database = redact(c.Database)
+	}
+	for _, secret := range []*string{&c.Channels.SMTP.Password, &c.Channels.CVEServices.APIKey, &c.Channels.Mastodon.Token,
+		&c.Channels.Tickets.PublicSecret, &c.Channels.Tickets.PrivateSecret} {
+		if *secret != "" {
+			*secret = "REDACTED"
+		}
+	}
+	for i := range c.Channels.Webhooks {
+		if c.Channels.Webhooks[i].Secret != "" {
+			c.Channels.Webhooks[i].Secret = "REDACTED"
+		}
 	}
 	b, _ := yaml.Marshal(c)
 	_, err = e.stdout.Write(b)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -76,10 +77,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return server.Serve(ctx, c.Addr, h, log, tlsFiles, func(a net.Addr) {
+	// Background jobs run beside the server and stop after it (HTTP first,
+	// then jobs), so that nothing the last requests queued is cut short.
+	hs, err := handlers(c, svc, log) // a bad channel configuration stops the start
+	if err != nil {
+		return err
+	}
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan error, 1)
+	go func() { jobsDone <- runOutbox(jobs, hs, svc, log) }()
+	err = server.Serve(ctx, c.Addr, h, log, tlsFiles, func(a net.Addr) {
 		log.Info("vigil serving", "addr", a.String(), "tls", tlsFiles != nil, "store", svc.Store.Dialect(), "policy", svc.Policy.Name)
 		fmt.Fprintf(e.stderr, "vigil is listening on %s://%s (API under /api/v1)\n", scheme, a)
 	})
+	stopJobs()
+	return errors.Join(err, <-jobsDone)
 }
 
 // firstRun creates the first administrator and shows its API token once.
