@@ -32,6 +32,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer closeStore()
+	if c.CNAOrgID == "" {
+		// The demo vendor acts as a CNA, so that its advisory is published
+		// in every format, the CVE record included.
+		c.CNAOrgID, c.CNAShort = demoCNA, "vigil-demo"
+	}
 	if err := withRenderer(ctx, svc, c); err != nil {
 		return err
 	}
@@ -43,6 +48,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		sum.Products, sum.Branches, sum.Releases, sum.Reports, sum.Cases, sum.Advisory)
 	return nil
 }
+
+// demoCNA is the CVE Services organisation UUID the demo vendor uses when
+// none is configured (a version 4 UUID reserved for the demo).
+const demoCNA = "0b4f2e6c-7d1a-4c3e-9f5b-2a8d6e1c4b70"
 
 // DemoSummary counts what Demo made.
 type DemoSummary struct {
