@@ -102,3 +102,42 @@ func (s *Service) Deliveries(ctx context.Context, key string) ([]Delivery, error
 	}
 	return out, nil
 }
+
+// FanOut splits a message for several targets (the configured webhooks)
+// into one message per target, keyed "<key>:<n>" and carrying the target's
+// ID in its payload, so that each target is delivered and retried on its
+// own and none twice: enqueueing is idempotent by key, so a fan-out run
+// again after a crash adds nothing. It returns how many messages it added.
+func (s *Service) FanOut(ctx context.Context, m outbox.Message, targets []string) (int, error) {
+	var payload map[string]any
+	if err := json.Unmarshal(m.Payload, &payload); err != nil {
+		return 0, fmt.Errorf("fan out %s: payload: %w", m.Key, err)
+	}
+	added := 0
+	now := s.now()
+	err := s.Store.InTx(ctx, func(tx *store.Store) error {
+		added = 0
+		for i, t := range targets {
+			payload[TargetField] = t
+			b, err := json.Marshal(payload)
+			if err != nil {
+				return err
+			}
+			child := outbox.Message{Key: fmt.Sprintf("%s:%d", m.Key, i), Channel: m.Channel, Topic: m.Topic, Payload: b,
+				State: outbox.Pending, NextAttempt: now, CreatedAt: now}
+			ok, err := tx.Enqueue(ctx, &child)
+			if err != nil {
+				return err
+			}
+			if ok {
+				added++
+			}
+		}
+		return nil
+	})
+	return added, err
+}
+
+// TargetField is the payload field that names the target of a message
+// made by FanOut.
+const TargetField = "target"
