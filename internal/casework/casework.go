@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/audit"
+	"github.com/vigil-psirt/vigil/internal/cveservices"
 	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/publish"
 	"github.com/vigil-psirt/vigil/internal/store"
@@ -33,6 +34,9 @@ type Service struct {
 	// Renderer renders and signs the published documents at disclosure and
 	// when a release is published; nil publishes the advisory revision only.
 	Renderer *publish.Renderer
+	// CVE is the CNA's CVE Services account (cve.go); nil when vigil does
+	// not reserve and publish CVE IDs itself.
+	CVE *cveservices.Client
 }
 
 // Actor is who acts: a person, the public (intake) or vigil itself.
