@@ -26,6 +26,8 @@ var allowed = map[string]string{
 	"github.com/santhosh-tekuri/jsonschema/v6": "validates API responses against the OpenAPI document's schemas (tests only)",
 	"github.com/CycloneDX/cyclonedx-go":        "CycloneDX documents through the CycloneDX project's own library",
 	"github.com/ProtonMail/go-crypto":          "OpenPGP keys and detached signatures for the CSAF provider (the library gocsaf itself uses)",
+	"github.com/emersion/go-smtp":              "the inbound SMTP listener of the security address (the maintained Go SMTP server)",
+	"golang.org/x/text":                        "the charsets of inbound mail (ISO-8859-*, windows-125x, ...), by their WHATWG names",
 }
 
 func TestDependencies(t *testing.T) {

@@ -83,6 +83,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	stopInbound, err := startInbound(c, svc, log)
+	if err != nil {
+		return err
+	}
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- runOutbox(jobs, hs, svc, log) }()
@@ -90,6 +94,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		log.Info("vigil serving", "addr", a.String(), "tls", tlsFiles != nil, "store", svc.Store.Dialect(), "policy", svc.Policy.Name)
 		fmt.Fprintf(e.stderr, "vigil is listening on %s://%s (API under /api/v1)\n", scheme, a)
 	})
+	err = errors.Join(err, stopInbound())
 	stopJobs()
 	return errors.Join(err, <-jobsDone)
 }
