@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/server"
@@ -88,15 +89,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
-	jobsDone := make(chan error, 1)
+	jobsDone := make(chan error, 2)
 	go func() { jobsDone <- runOutbox(jobs, hs, svc, log) }()
+	go func() { jobsDone <- runReminders(jobs, svc, log, time.Minute) }()
 	err = server.Serve(ctx, c.Addr, h, log, tlsFiles, func(a net.Addr) {
 		log.Info("vigil serving", "addr", a.String(), "tls", tlsFiles != nil, "store", svc.Store.Dialect(), "policy", svc.Policy.Name)
 		fmt.Fprintf(e.stderr, "vigil is listening on %s://%s (API under /api/v1)\n", scheme, a)
 	})
 	err = errors.Join(err, stopInbound())
 	stopJobs()
-	return errors.Join(err, <-jobsDone)
+	return errors.Join(err, <-jobsDone, <-jobsDone)
 }
 
 // firstRun creates the first administrator and shows its API token once.
