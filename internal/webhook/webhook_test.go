@@ -194,7 +194,9 @@ type service struct {
 	children map[string]outbox.Message
 }
 
-func (s *service) Notice(ctx context.Context, m outbox.Message) (casework.Notice, error) { return notice, nil }
+func (s *service) Notice(ctx context.Context, m outbox.Message) (casework.Notice, error) {
+	return notice, nil
+}
 
 func (s *service) FanOut(ctx context.Context, m outbox.Message, targets []string) (int, error) {
 	s.mu.Lock()
