@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -105,9 +104,9 @@ func (s *Service) remindCase(ctx context.Context, c vcase.Case, now time.Time) (
 				state = "breached"
 			}
 			key := fmt.Sprintf("reminder:%s:%s:%d:%s", c.Key, r.Clock.Clock.ID, r.Clock.Due.Unix(), strings.ReplaceAll(r.Lead, " ", ""))
-			data := map[string]string{"case": c.Key, "title": c.Title, "clock": r.Clock.Clock.ID, "clock_name": r.Clock.Clock.Name,
-				"due": r.Clock.Due.UTC().Format(time.RFC3339), "state": state, "lead": r.Lead,
-				"started": r.Clock.Start.UTC().Format(time.RFC3339), "due_unix": strconv.FormatInt(r.Clock.Due.Unix(), 10)}
+			// The fields of the clock.reminder template (internal/mail).
+			data := map[string]string{"case": c.Key, "title": c.Title, "clock": r.Clock.Clock.ID,
+				"due": r.Clock.Due.UTC().Format(time.RFC3339), "state": state}
 			mails := []Mail{{Template: ReminderTemplate, Role: string(user.PSIRT), CaseKey: c.Key, Data: data}}
 			keys := []string{key}
 			if len(to) > 0 {
