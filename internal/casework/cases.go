@@ -117,6 +117,9 @@ func (s *Service) UpdateCase(ctx context.Context, a Actor, id int64, p CasePatch
 				return err
 			}
 		}
+		if err := s.liaisonNotice(ctx, tx, now, c); err != nil { // R10: a new planned disclosure
+			return err
+		}
 		out = c
 		return nil
 	})
@@ -343,6 +346,9 @@ func (s *Service) Transition(ctx context.Context, a Actor, id int64, t vcase.Tra
 			return err
 		}
 		if err := syncReports(ctx, tx, c, args); err != nil {
+			return err
+		}
+		if err := s.liaisonNotice(ctx, tx, now, c); err != nil { // R10: the case became ready
 			return err
 		}
 		if err := record(ctx, tx, now, a, "case."+string(t), "case:"+c.Key,
