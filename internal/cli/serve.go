@@ -74,7 +74,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := firstRun(ctx, e, svc); err != nil {
 		return err
 	}
-	h, err := server.Handler(svc, server.Options{Name: c.Name, TrustProxy: c.TrustProxy, Log: log})
+	opts := server.Options{Name: c.Name, TrustProxy: c.TrustProxy, Log: log}
+	opts.TicketSecrets.Public, opts.TicketSecrets.Private = c.Channels.Tickets.PublicSecret, c.Channels.Tickets.PrivateSecret
+	h, err := server.Handler(svc, opts)
 	if err != nil {
 		return err
 	}

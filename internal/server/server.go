@@ -21,6 +21,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/report"
 	"github.com/vigil-psirt/vigil/internal/site"
 	"github.com/vigil-psirt/vigil/internal/store"
+	"github.com/vigil-psirt/vigil/internal/ticket"
 )
 
 // Options configure the server.
@@ -28,6 +29,9 @@ type Options struct {
 	Name       string // vendor name on the public site
 	TrustProxy bool
 	Log        *slog.Logger
+	// TicketSecrets verify the webhooks of the public and the private
+	// ticket system; a tracker without its secret is not served.
+	TicketSecrets struct{ Public, Private string }
 }
 
 // Handler builds the whole HTTP handler over the process service.
@@ -60,6 +64,9 @@ func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 	mux.Handle("POST /report", a.LimitIntake(site))
 	mux.Handle("POST /subscribe", a.LimitIntake(site)) // no mail flood through the form
 	mux.Handle("/", csafDomain(site))
+	// Public, authenticated by each tracker's signature or token, not by a login.
+	mux.Handle(ticket.Pattern, &ticket.Handler{Svc: svc, PublicSecret: opts.TicketSecrets.Public,
+		PrivateSecret: opts.TicketSecrets.Private, Now: svc.Now, Log: opts.Log})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, _, err := svc.Store.SchemaVersion(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
