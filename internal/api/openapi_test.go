@@ -21,10 +21,13 @@ import (
 	"github.com/vigil-psirt/vigil/internal/advisory"
 	"github.com/vigil-psirt/vigil/internal/audit"
 	"github.com/vigil-psirt/vigil/internal/casework"
+	"github.com/vigil-psirt/vigil/internal/cveservices"
+	"github.com/vigil-psirt/vigil/internal/cveservices/cveservicestest"
 	"github.com/vigil-psirt/vigil/internal/outbox"
 	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/product"
 	"github.com/vigil-psirt/vigil/internal/report"
+	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/store/storetest"
 	"github.com/vigil-psirt/vigil/internal/user"
 	"github.com/vigil-psirt/vigil/internal/vcase"
@@ -443,6 +446,8 @@ func TestOpenAPISchemaFields(t *testing.T) {
 		{"BranchPatch", reflect.TypeFor[casework.BranchPatch]()},
 		{"NewRelease", reflect.TypeFor[casework.NewRelease]()},
 		{"ReleasePatch", reflect.TypeFor[casework.ReleasePatch]()},
+		{"CVEID", reflect.TypeFor[store.CVEID]()},
+		{"CVEReservation", reflect.TypeFor[casework.CVEReservation]()},
 		{"TransitionRequest", reflect.TypeFor[struct {
 			Transition vcase.Transition `json:"transition"`
 			casework.TransitionArgs
@@ -499,6 +504,7 @@ func TestOpenAPIEnums(t *testing.T) {
 		"AdvisoryStatus": strs(advisory.Final, advisory.Withdrawn),
 		"OutboxChannel":  strs(outbox.Email, outbox.Subscribers, outbox.Social, outbox.Webhook, outbox.CVEServices, outbox.Feed),
 		"OutboxState":    strs(outbox.Pending, outbox.Sent, outbox.Failed),
+		"CVEIDState":     strs(store.CVEIDReserved, store.CVEIDAssigned, store.CVEIDPublished, store.CVEIDRejected),
 	}
 	for _, name := range sortedKeys(tests) {
 		s := deref(doc, map[string]any{"$ref": "#/components/schemas/" + name})
@@ -847,6 +853,49 @@ func TestOpenAPIResponses(t *testing.T) {
 	c.want(200, adm, get, v1+"/audit/verify", none, nil)
 	c.list(200, adm, get, v1+"/outbox?channel=email", none)
 	c.list(200, adm, get, v1+"/outbox?state=pending", none)
+
+	// CVE IDs through CVE Services: 409 until an account is configured,
+	// then against the stateful fake.
+	c.want(409, adm, post, v1+"/cve/reserve", none, map[string]any{"amount": 1})
+	fake := cveservicestest.New(t, 3)
+	fake.Now = svc.Now
+	cl, err := cveservices.New(cveservices.Config{URL: fake.URL, Org: cveservicestest.Org, User: cveservicestest.User, Key: cveservicestest.Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.CVE = cl
+	reserved := c.want(201, adm, post, v1+"/cve/reserve", none, map[string]any{"amount": 2, "batch": "nonsequential"})
+	ids, _ := reserved["ids"].([]any)
+	if len(ids) != 2 {
+		t.Fatalf("reserved %v", reserved)
+	}
+	first, _ := ids[0].(map[string]any)["id"].(string)
+	c.want(422, adm, post, v1+"/cve/reserve", none, map[string]any{"amount": 0})
+	c.want(409, adm, post, v1+"/cve/reserve", none, map[string]any{"amount": 2}) // the quota
+	fake.FailNext(cveservicestest.Fail{Status: http.StatusTooManyRequests, Times: 1, Reset: 7})
+	c.want(503, adm, post, v1+"/cve/reserve", none, map[string]any{"amount": 1})
+	fake.FailNext(cveservicestest.Fail{Status: http.StatusInternalServerError, Times: 1})
+	c.want(502, adm, post, v1+"/cve/reserve", none, map[string]any{"amount": 1})
+	c.want(403, bobTok, post, v1+"/cve/reserve", none, map[string]any{"amount": 1})
+	if l := c.list(200, adm, get, v1+"/cve?state=reserved", none); len(l) != 2 {
+		t.Errorf("reserved IDs %v", l)
+	}
+	c.list(400, adm, get, v1+"/cve?state=lost", none)
+	now = now.Add(40 * 24 * time.Hour)
+	if l := c.list(200, adm, get, v1+"/cve/unused?days=30", none); len(l) != 2 {
+		t.Errorf("unused IDs %v", l)
+	}
+	c.list(400, adm, get, v1+"/cve/unused?days=-1", none)
+	c.want(200, adm, post, v1+"/cve/{id}/reject", at(first), map[string]any{})
+	c.want(409, adm, post, v1+"/cve/{id}/reject", at(first), map[string]any{"reason": "again"})
+	c.want(404, adm, post, v1+"/cve/{id}/reject", at("CVE-2026-99999"), map[string]any{})
+	c.want(400, adm, post, v1+"/cve/{id}/reject", at(first), map[string]any{"why": "unknown field"})
+	if fake.State(first) != "REJECTED" {
+		t.Errorf("%s is %s in CVE Services", first, fake.State(first))
+	}
+	if l := c.list(200, adm, get, v1+"/cve/unused", none); len(l) != 1 {
+		t.Errorf("unused IDs after the rejection %v", l)
+	}
 
 	// Revocation, the intake's limits.
 	c.want(204, adm, del, v1+"/tokens/{id}", at(id(tok)), nil)

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/audit"
 	"github.com/vigil-psirt/vigil/internal/casework"
+	"github.com/vigil-psirt/vigil/internal/cveservices"
 	"github.com/vigil-psirt/vigil/internal/outbox"
 	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/product"
@@ -69,6 +71,11 @@ func (a *API) table() []route {
 		auth("GET", "/api/v1/audit/verify", user.ReadAudit, "Verify the audit hash chain", a.verifyAudit),
 		auth("GET", "/api/v1/outbox", user.ReadAudit, "Outgoing messages and their delivery state", a.listOutbox),
 		auth("GET", "/api/v1/policy", user.ReadProducts, "The policy in force", a.getPolicy),
+
+		auth("POST", "/api/v1/cve/reserve", user.ManageCases, "Reserve CVE IDs through CVE Services (as a CNA)", a.reserveCVE),
+		auth("GET", "/api/v1/cve", user.ManageCases, "The CVE IDs reserved through vigil and what became of them", a.listCVE),
+		auth("GET", "/api/v1/cve/unused", user.ManageCases, "Reserved CVE IDs no case uses, older than a number of days", a.unusedCVE),
+		auth("POST", "/api/v1/cve/{id}/reject", user.ManageCases, "Reject an unused reserved CVE ID through CVE Services", a.rejectCVE),
 	}
 }
 
@@ -804,3 +811,100 @@ func (a *API) getPolicy(w http.ResponseWriter, r *http.Request) error {
 }
 
 var auditBroken = audit.ErrBroken
+
+// cveProblem renders the errors of the CVE Services routes that the
+// generic mapping does not know: CVE Services not configured, an ID in
+// use, the quota, and CVE Services' own refusals and failures (502, 503).
+func (a *API) cveProblem(w http.ResponseWriter, r *http.Request, err error) error {
+	var upstream *cveservices.Error
+	switch {
+	case errors.Is(err, casework.ErrNoCVEServices), errors.Is(err, casework.ErrCVEIDInUse):
+		writeProblem(w, problem{Status: 409, Title: "Conflict", Detail: err.Error()})
+	case errors.Is(err, cveservices.ErrQuota):
+		writeProblem(w, problem{Status: 409, Title: "CVE ID quota exceeded", Detail: err.Error()})
+	case errors.Is(err, cveservices.ErrRateLimited):
+		var e *cveservices.Error
+		errors.As(err, &e)
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(e.RetryAfter.Seconds()))))
+		writeProblem(w, problem{Status: 503, Title: "CVE Services rate limit", Detail: "CVE Services asks to wait before the next request"})
+	case errors.As(err, &upstream) && upstream.Status < 500:
+		// CVE Services' own words about the request: no secret in them.
+		writeProblem(w, problem{Status: 502, Title: "CVE Services refused the request", Detail: err.Error()})
+	case errors.As(err, &upstream), cveservices.Temporary(err):
+		a.opts.Log.Error("cve services", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeProblem(w, problem{Status: 502, Title: "CVE Services failed", Detail: "CVE Services could not be reached or failed; try again later"})
+	default:
+		return err
+	}
+	return nil
+}
+
+func (a *API) reserveCVE(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Amount int               `json:"amount"`
+		Year   int               `json:"year"`
+		Batch  cveservices.Batch `json:"batch"`
+	}
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	res, err := a.svc.ReserveCVEIDs(r.Context(), actor(r), in.Amount, in.Year, in.Batch)
+	if err != nil {
+		return a.cveProblem(w, r, err)
+	}
+	return writeJSON(w, http.StatusCreated, res)
+}
+
+func cveIDState(s string) (store.CVEIDState, error) {
+	st := store.CVEIDState(s)
+	if st != "" && !slices.Contains([]store.CVEIDState{store.CVEIDReserved, store.CVEIDAssigned, store.CVEIDPublished, store.CVEIDRejected}, st) {
+		return "", badRequest{"state: must be reserved, assigned, published or rejected"}
+	}
+	return st, nil
+}
+
+func (a *API) listCVE(w http.ResponseWriter, r *http.Request) error {
+	limit, offset, err := page(r)
+	if err != nil {
+		return err
+	}
+	st, err := cveIDState(r.URL.Query().Get("state"))
+	if err != nil {
+		return err
+	}
+	ids, err := a.svc.CVEIDs(r.Context(), store.CVEIDFilter{State: st, Limit: limit, Offset: offset})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, list(ids))
+}
+
+func (a *API) unusedCVE(w http.ResponseWriter, r *http.Request) error {
+	days := 30
+	if v := r.URL.Query().Get("days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 3650 {
+			return badRequest{"days: must be 0-3650"}
+		}
+		days = n
+	}
+	ids, err := a.svc.UnusedCVEIDs(r.Context(), time.Duration(days)*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, list(ids))
+}
+
+func (a *API) rejectCVE(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	v, err := a.svc.RejectCVEID(r.Context(), actor(r), r.PathValue("id"), in.Reason)
+	if err != nil {
+		return a.cveProblem(w, r, err)
+	}
+	return writeJSON(w, 200, v)
+}

@@ -44,7 +44,7 @@ type CVEReservation struct {
 }
 
 func (s *Service) cveClient() (*cveservices.Client, error) {
-	if s.CVE == nil || s.vendor().CNAOrgID == "" {
+	if s.CVE == nil {
 		return nil, ErrNoCVEServices
 	}
 	return s.CVE, nil
@@ -148,10 +148,11 @@ func (s *Service) RejectCVEID(ctx context.Context, a Actor, id, reason string) (
 	if len(reason) > 2000 {
 		return v, invalid(errors.New("reason: at most 2000 bytes"))
 	}
-	pub := s.vendor()
-	rej := cve5.CNARejectedContainer{
-		ProviderMetadata: &cve5.ProviderMetadata{OrgID: pub.CNAOrgID, ShortName: pub.CNAShort},
-		RejectedReasons:  []cve5.Description{{Lang: "en", Value: reason}},
+	// CVE Services sets the provider metadata itself; it is sent when
+	// known, as cve5 does.
+	rej := cve5.CNARejectedContainer{RejectedReasons: []cve5.Description{{Lang: "en", Value: reason}}}
+	if pub := s.vendor(); pub.CNAOrgID != "" {
+		rej.ProviderMetadata = &cve5.ProviderMetadata{OrgID: pub.CNAOrgID, ShortName: pub.CNAShort}
 	}
 	if _, err := cl.Reject(ctx, id, rej); err != nil {
 		// A rejection that went through before (the answer was lost) is

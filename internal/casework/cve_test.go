@@ -222,9 +222,15 @@ func TestCVEServicesRefusals(t *testing.T) {
 
 		w2 := newWorld(t, storetest.SQLite(t))
 		f2 := asCNA(t, w2, false)
+		cl := w2.svc.CVE
+		w2.svc.CVE = nil
 		if _, err := w2.svc.ReserveCVEIDs(w2.ctx, alice, 1, 0, ""); !errors.Is(err, casework.ErrNoCVEServices) {
-			t.Errorf("reserve without a CNA: %v", err)
+			t.Errorf("reserve without an account: %v", err)
 		}
+		if _, err := w2.svc.RejectCVEID(w2.ctx, alice, "CVE-2026-1000", ""); !errors.Is(err, casework.ErrNoCVEServices) {
+			t.Errorf("reject without an account: %v", err)
+		}
+		w2.svc.CVE = cl
 		c2 := w2.caseOf(w2.submit("not a cna"))
 		w2.walk(c2.ID, vcase.Disclosed, vcase.Risk{CVSS31: high}, friday.Add(10*24*time.Hour))
 		if r := w2.deliverCVE(); r.Sent != 1 {

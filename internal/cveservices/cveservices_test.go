@@ -181,6 +181,9 @@ func TestErrors(t *testing.T) {
 	}
 
 	mine := reserve(t, cl, 1)[0]
+	if !f.Validates() {
+		t.Skip("the CVE schemas are absent (../shared/testdata)")
+	}
 	broken := container(t)
 	broken.Descriptions = nil
 	broken.Affected[0].Versions[0].Status = "maybe"
@@ -282,7 +285,7 @@ func TestStateRules(t *testing.T) {
 	// An unused reserved ID: rejected with a new rejection record.
 	bad := rejection()
 	bad.RejectedReasons = nil
-	if _, err := cl.Reject(ctx, unused, bad); !errors.Is(err, cveservices.ErrBadRequest) {
+	if _, err := cl.Reject(ctx, unused, bad); f.Validates() && !errors.Is(err, cveservices.ErrBadRequest) {
 		t.Errorf("rejection without reason: %v", err)
 	}
 	if rec, err := cl.Reject(ctx, unused, rejection()); err != nil || rec.Metadata.State != cve5.StateRejected {

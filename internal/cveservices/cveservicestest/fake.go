@@ -100,15 +100,14 @@ type Fake struct {
 }
 
 // New starts a fake with the default organisation (quota quota) and the
-// Other organisation (quota 10). It skips the test when the CVE schemas of
-// ../shared/testdata are absent.
+// Other organisation (quota 10). It validates records against the CVE
+// schemas of ../shared/testdata; where they are absent (never in CI) it
+// accepts every record, and Validates reports false so that tests of the
+// validation skip.
 func New(tb testing.TB, quota int) *Fake {
 	tb.Helper()
-	dir := sharedtest.Path(tb, "cve5-cve-services", "src", "middleware", "schemas")
 	f := &Fake{
 		Now: time.Now, PageSize: 500, YearRange: 100000,
-		published: compile(tb, filepath.Join(dir, "5.1_published_cna_container.json")),
-		rejected:  compile(tb, filepath.Join(dir, "5.1_rejected_cna_container.json")),
 		orgs: map[string]*org{
 			Org:      {short: Org, uuid: OrgID, quota: quota},
 			OtherOrg: {short: OtherOrg, uuid: OtherOrgID, quota: 10},
@@ -116,6 +115,13 @@ func New(tb testing.TB, quota int) *Fake {
 		keys: map[[2]string]string{{Org, User}: Key, {OtherOrg, OtherUser}: OtherKey},
 		ids:  map[string]*idEntry{},
 		next: map[string]int{},
+	}
+	dir := filepath.Join(sharedtest.Root(tb), "..", "shared", "testdata", "cve5-cve-services", "src", "middleware", "schemas")
+	if _, err := os.Stat(dir); err == nil || os.Getenv("CI") == "true" {
+		f.published = compile(tb, filepath.Join(dir, "5.1_published_cna_container.json"))
+		f.rejected = compile(tb, filepath.Join(dir, "5.1_rejected_cna_container.json"))
+	} else {
+		tb.Logf("cveservicestest: the CVE schemas (../shared/testdata) are absent: records are not validated")
 	}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	tb.Cleanup(f.Close)
@@ -144,6 +150,9 @@ func compile(tb testing.TB, path string) *jsonschema.Schema {
 	}
 	return s
 }
+
+// Validates reports whether the fake checks records against the schemas.
+func (f *Fake) Validates() bool { return f.published != nil }
 
 // SetQuota changes an organisation's ID quota.
 func (f *Fake) SetQuota(short string, quota int) {
@@ -516,7 +525,7 @@ func (f *Fake) cve(w http.ResponseWriter, r *http.Request, o *org, user, id, wha
 	now := f.now()
 	cna := req.CNAContainer
 	cna["providerMetadata"] = map[string]any{"orgId": o.uuid, "shortName": o.short, "dateUpdated": now.Format(time.RFC3339Nano)}
-	if err := validate(schema, map[string]any{"cnaContainer": cna}); err != nil {
+	if err := validate(schema, map[string]any{"cnaContainer": cna}); schema != nil && err != nil {
 		write(w, http.StatusBadRequest, apiError{Error: "INVALID_JSON_SCHEMA", Message: "CVE JSON schema validation FAILED.", Details: err})
 		return
 	}
@@ -551,6 +560,9 @@ func (f *Fake) cve(w http.ResponseWriter, r *http.Request, o *org, user, id, wha
 // the service's details ({instancePath, message}).
 func validate(s *jsonschema.Schema, v map[string]any) []map[string]any {
 	// Round-trip through JSON so the validator sees JSON numbers.
+	if s == nil {
+		return nil
+	}
 	b, _ := json.Marshal(v)
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
 	if err != nil {
