@@ -41,11 +41,7 @@ func htmlText(s string) string {
 		switch name {
 		case "script", "style", "head", "title", "template", "noscript":
 			if !closing {
-				if j := strings.Index(strings.ToLower(s), "</"+name); j >= 0 {
-					s = s[j:]
-				} else {
-					s = ""
-				}
+				s = s[closeTag(s, name):]
 			}
 		case "br":
 			b.WriteString("\n")
@@ -81,6 +77,23 @@ func htmlText(s string) string {
 		}
 	}
 	return tidy(b.String())
+}
+
+// closeTag returns the index of the closing tag of name in s, any case,
+// or len(s). It scans s once: lowering the rest of a large body at every
+// <script> would be quadratic.
+func closeTag(s, name string) int {
+	for i := 0; ; {
+		j := strings.Index(s[i:], "</")
+		if j < 0 {
+			return len(s)
+		}
+		i += j
+		if rest := s[i+2:]; len(rest) >= len(name) && strings.EqualFold(rest[:len(name)], name) {
+			return i
+		}
+		i += 2
+	}
 }
 
 // writeText writes the text between tags, entities decoded; outside <pre>

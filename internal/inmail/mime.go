@@ -158,12 +158,16 @@ func (w *walker) decode(cte string, b []byte) []byte {
 		return out
 	case "base64":
 		clean := make([]byte, 0, len(b))
+		stray := false
 		for _, c := range b {
 			if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' {
 				clean = append(clean, c)
 			} else if c != '=' && c != '\r' && c != '\n' && c != ' ' && c != '\t' {
-				w.problem("mime: stray characters in base64 skipped")
+				stray = true
 			}
+		}
+		if stray {
+			w.problem("mime: stray characters in base64 skipped")
 		}
 		if len(clean)%4 == 1 {
 			clean = clean[:len(clean)-1]
