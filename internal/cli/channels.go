@@ -17,7 +17,7 @@ type builder func(c Config, svc *casework.Service, log *slog.Logger, h map[outbo
 
 // builders lists every channel's builder.
 func builders() []builder {
-	return []builder{socialChannel, webhookChannel}
+	return []builder{socialChannel, webhookChannel, mailHandlers, cveServicesChannel}
 }
 
 // handlers builds the outbox handlers of every configured channel,
