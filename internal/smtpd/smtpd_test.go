@@ -3,9 +3,16 @@ package smtpd_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/smtp"
 	"net/textproto"
@@ -353,5 +360,54 @@ func TestOpenPGP(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+func TestSTARTTLS(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mx.acme.example"},
+		DNSNames: []string{"mx.acme.example"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+	w := start(t, storetest.SQLite(t), smtpd.Config{TLS: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}})
+
+	c, err := smtp.Dial(w.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); !ok {
+		t.Fatal("STARTTLS not offered")
+	}
+	if err := c.StartTLS(&tls.Config{ServerName: "mx.acme.example", RootCAs: roots}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("alice@researcher.example"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt(security); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(d, strings.ReplaceAll(first, "\n", "\r\n"))
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(w.reports()); n != 1 {
+		t.Errorf("%d reports over TLS", n)
 	}
 }
