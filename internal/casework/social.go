@@ -104,8 +104,9 @@ func (s *Service) Deliveries(ctx context.Context, key string) ([]Delivery, error
 }
 
 // FanOut splits a message for several targets (the configured webhooks)
-// into one message per target, keyed "<key>:<n>" and carrying the target's
-// ID in its payload, so that each target is delivered and retried on its
+// into one message per target, keyed "<key>:<target>" and carrying the
+// target's ID in its payload (a target ID, not an index, so that a retried
+// fan-out after the configuration changed order still reaches each once), so that each target is delivered and retried on its
 // own and none twice: enqueueing is idempotent by key, so a fan-out run
 // again after a crash adds nothing. It returns how many messages it added.
 func (s *Service) FanOut(ctx context.Context, m outbox.Message, targets []string) (int, error) {
@@ -117,13 +118,13 @@ func (s *Service) FanOut(ctx context.Context, m outbox.Message, targets []string
 	now := s.now()
 	err := s.Store.InTx(ctx, func(tx *store.Store) error {
 		added = 0
-		for i, t := range targets {
+		for _, t := range targets {
 			payload[TargetField] = t
 			b, err := json.Marshal(payload)
 			if err != nil {
 				return err
 			}
-			child := outbox.Message{Key: fmt.Sprintf("%s:%d", m.Key, i), Channel: m.Channel, Topic: m.Topic, Payload: b,
+			child := outbox.Message{Key: m.Key + ":" + t, Channel: m.Channel, Topic: m.Topic, Payload: b,
 				State: outbox.Pending, NextAttempt: now, CreatedAt: now}
 			ok, err := tx.Enqueue(ctx, &child)
 			if err != nil {

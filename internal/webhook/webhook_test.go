@@ -202,8 +202,8 @@ func (s *service) FanOut(ctx context.Context, m outbox.Message, targets []string
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for i, t := range targets {
-		key := fmt.Sprintf("%s:%d", m.Key, i)
+	for _, t := range targets {
+		key := m.Key + ":" + t
 		if _, ok := s.children[key]; ok {
 			continue
 		}
@@ -233,14 +233,15 @@ func TestHandlerFansOut(t *testing.T) {
 	}
 	// Slack is down: its message is retried alone.
 	sl.answer(http.StatusServiceUnavailable)
+	child := func(i int) outbox.Message { return svc.children[parent.Key+":"+h.Hooks[i].ID()] }
 	for i := range 3 {
-		err := h.Deliver(ctx, svc.children[fmt.Sprintf("%s:%d", parent.Key, i)])
+		err := h.Deliver(ctx, child(i))
 		if (err != nil) != (i == 1) || deliver.IsPermanent(err) {
 			t.Errorf("hook %d: %v", i, err)
 		}
 	}
 	sl.answer(http.StatusOK)
-	if err := h.Deliver(ctx, svc.children[parent.Key+":1"]); err != nil {
+	if err := h.Deliver(ctx, child(1)); err != nil {
 		t.Fatal(err)
 	}
 	if len(gen.requests()) != 1 || len(sl.requests()) != 2 || len(tms.requests()) != 1 {
@@ -252,15 +253,17 @@ func TestHandlerFansOut(t *testing.T) {
 	// A hook that is gone (404, 410) or no longer configured fails at once,
 	// without its URL in the error.
 	gen.answer(http.StatusGone)
-	if err := h.Deliver(ctx, svc.children[parent.Key+":0"]); !deliver.IsPermanent(err) || strings.Contains(err.Error(), gen.URL) {
+	gone := child(0)
+	if err := h.Deliver(ctx, gone); !deliver.IsPermanent(err) || strings.Contains(err.Error(), gen.URL) {
 		t.Errorf("gone: %v", err)
 	}
+	slackMsg := child(1)
 	h.Hooks = h.Hooks[1:]
-	if err := h.Deliver(ctx, svc.children[parent.Key+":0"]); !deliver.IsPermanent(err) {
+	if err := h.Deliver(ctx, gone); !deliver.IsPermanent(err) {
 		t.Errorf("removed hook: %v", err)
 	}
 	gen.Close()
-	if err := h.Deliver(ctx, svc.children[parent.Key+":1"]); err != nil {
+	if err := h.Deliver(ctx, slackMsg); err != nil {
 		t.Errorf("slack again: %v", err)
 	}
 }
