@@ -28,14 +28,15 @@ type InboundMail struct {
 // MailReport takes in a mail that names no tracking ID as a new report of
 // channel email (Submit: tracking ID, case, acknowledgement) and keeps its
 // attachments. A mail server retries what it is not sure was taken: a mail
-// whose Message-ID already made a report returns that report and false.
+// whose Message-ID already made a report from the same sender returns that
+// report and false.
 func (s *Service) MailReport(ctx context.Context, m InboundMail) (report.Report, bool, error) {
 	if m.MessageID != "" {
 		r, err := s.Store.ReportByExternalRef(ctx, report.Email, m.MessageID)
-		if err == nil {
+		if err == nil && strings.EqualFold(r.Reporter.Email, m.From.Email) {
 			return r, false, nil
 		}
-		if !errors.Is(err, store.ErrNotFound) {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return report.Report{}, false, err
 		}
 	}

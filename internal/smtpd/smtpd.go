@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +45,7 @@ type Config struct {
 	Domain        string
 	MaxSize       int64         // bytes per message; default DefaultMaxSize
 	MaxRecipients int           // per message; default 10
+	MaxConns      int           // connections served at once, the rest wait; default 20
 	Timeout       time.Duration // per read and per write; default 2 minutes
 	// TLS offers STARTTLS when set.
 	TLS *tls.Config
@@ -88,6 +90,11 @@ func New(cfg Config, svc *casework.Service, log *slog.Logger) (*Server, error) {
 	if cfg.MaxRecipients <= 0 {
 		cfg.MaxRecipients = 10
 	}
+	if cfg.MaxConns <= 0 {
+		// A message is held in memory while it is parsed: this bounds the
+		// memory of the listener to a few times MaxConns*MaxSize.
+		cfg.MaxConns = 20
+	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 2 * time.Minute
 	}
@@ -107,6 +114,7 @@ func New(cfg Config, svc *casework.Service, log *slog.Logger) (*Server, error) {
 	srv.MaxRecipients = cfg.MaxRecipients
 	srv.ReadTimeout, srv.WriteTimeout = cfg.Timeout, cfg.Timeout
 	srv.TLSConfig = cfg.TLS
+	srv.EnableSMTPUTF8 = true // reporters' addresses and names may be UTF-8 (RFC 6531)
 	srv.ErrorLog = smtpLog{log}
 	s.smtp = srv
 	return s, nil
@@ -114,7 +122,7 @@ func New(cfg Config, svc *casework.Service, log *slog.Logger) (*Server, error) {
 
 // Serve takes connections on l until Shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	err := s.smtp.Serve(l)
+	err := s.smtp.Serve(&limitListener{Listener: l, sem: make(chan struct{}, s.cfg.MaxConns)})
 	if errors.Is(err, smtp.ErrServerClosed) {
 		return nil
 	}
@@ -361,6 +369,35 @@ func cut(s string, n int) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// limitListener serves at most cap(sem) connections at once: Accept waits
+// for one to close.
+type limitListener struct {
+	net.Listener
+	sem chan struct{}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	l.sem <- struct{}{}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+}
+
+type limitConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }
 
 // smtpLog carries go-smtp's own log lines (connection errors, panics it

@@ -411,3 +411,33 @@ func TestSTARTTLS(t *testing.T) {
 		t.Errorf("%d reports over TLS", n)
 	}
 }
+
+func TestMaxConns(t *testing.T) {
+	w := start(t, storetest.SQLite(t), smtpd.Config{MaxConns: 1})
+	c1, err := smtp.Dial(w.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := make(chan error, 1)
+	go func() {
+		c2, err := smtp.Dial(w.addr) // waits for the greeting
+		if err == nil {
+			c2.Quit()
+		}
+		second <- err
+	}()
+	select {
+	case err := <-second:
+		t.Fatalf("a second connection was served beside the first: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	c1.Quit()
+	select {
+	case err := <-second:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second connection was not served after the first closed")
+	}
+}
