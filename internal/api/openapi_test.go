@@ -896,6 +896,9 @@ func TestOpenAPIResponses(t *testing.T) {
 	if l := c.list(200, adm, get, v1+"/cve/unused", none); len(l) != 1 {
 		t.Errorf("unused IDs after the rejection %v", l)
 	}
+	if code, l := c.do(adm, post, v1+"/cve/sync", none, map[string]any{}); code != 200 || len(l.([]any)) != 0 {
+		t.Errorf("sync: %d %v", code, l)
+	}
 
 	// Revocation, the intake's limits.
 	c.want(204, adm, del, v1+"/tokens/{id}", at(id(tok)), nil)

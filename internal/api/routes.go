@@ -75,6 +75,7 @@ func (a *API) table() []route {
 		auth("POST", "/api/v1/cve/reserve", user.ManageCases, "Reserve CVE IDs through CVE Services (as a CNA)", a.reserveCVE),
 		auth("GET", "/api/v1/cve", user.ManageCases, "The CVE IDs reserved through vigil and what became of them", a.listCVE),
 		auth("GET", "/api/v1/cve/unused", user.ManageCases, "Reserved CVE IDs no case uses, older than a number of days", a.unusedCVE),
+		auth("POST", "/api/v1/cve/sync", user.ManageCases, "Record the reserved CVE IDs CVE Services holds that vigil does not know", a.syncCVE),
 		auth("POST", "/api/v1/cve/{id}/reject", user.ManageCases, "Reject an unused reserved CVE ID through CVE Services", a.rejectCVE),
 	}
 }
@@ -893,6 +894,18 @@ func (a *API) unusedCVE(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 200, list(ids))
+}
+
+func (a *API) syncCVE(w http.ResponseWriter, r *http.Request) error {
+	var in struct{}
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	added, err := a.svc.SyncCVEIDs(r.Context(), actor(r))
+	if err != nil {
+		return a.cveProblem(w, r, err)
+	}
+	return writeJSON(w, 200, list(added))
 }
 
 func (a *API) rejectCVE(w http.ResponseWriter, r *http.Request) error {

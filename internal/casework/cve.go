@@ -107,6 +107,51 @@ func (s *Service) ReserveCVEIDs(ctx context.Context, a Actor, amount, year int, 
 	return out, nil
 }
 
+// SyncCVEIDs records the organisation's RESERVED IDs that CVE Services
+// holds and vigil does not know: those reserved with another tool, or
+// whose reservation answer was lost. Without it they would be left behind
+// unseen. It returns the IDs it added.
+func (s *Service) SyncCVEIDs(ctx context.Context, a Actor) ([]store.CVEID, error) {
+	cl, err := s.cveClient()
+	if err != nil {
+		return nil, err
+	}
+	remote, err := cl.IDs(ctx, cveservices.IDFilter{State: cveservices.Reserved})
+	if err != nil {
+		return nil, fmt.Errorf("list reserved CVE IDs: %w", err)
+	}
+	now := s.now()
+	added := []store.CVEID{}
+	err = s.Store.InTx(ctx, func(tx *store.Store) error {
+		var names []string
+		for _, id := range remote {
+			if _, err := tx.CVEIDByID(ctx, id.CVEID); err == nil {
+				continue
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			y, _ := strconv.Atoi(id.Year)
+			at := id.Reserved.UTC()
+			if at.IsZero() {
+				at = now
+			}
+			added = append(added, store.CVEID{ID: id.CVEID, Year: y, State: store.CVEIDReserved, ReservedAt: at, UpdatedAt: at})
+			names = append(names, id.CVEID)
+		}
+		if len(added) == 0 {
+			return nil
+		}
+		if err := tx.AddCVEIDs(ctx, added); err != nil {
+			return err
+		}
+		return record(ctx, tx, now, a, "cve.sync", "cve", map[string]any{"ids": names})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return added, nil
+}
+
 // CVEIDs lists the IDs vigil reserved.
 func (s *Service) CVEIDs(ctx context.Context, f store.CVEIDFilter) ([]store.CVEID, error) {
 	return s.Store.ListCVEIDs(ctx, f)

@@ -195,6 +195,19 @@ func TestCVEServicesEndToEnd(t *testing.T) {
 		if err != nil || len(reserved) != 1 || reserved[0].ID != spare {
 			t.Errorf("reserved now: %v %v", reserved, err)
 		}
+
+		// An ID reserved with another tool is found by a sync, once.
+		other, err := w.svc.CVE.Reserve(w.ctx, cveservices.ReserveRequest{Amount: 1, Year: 2026})
+		if err != nil {
+			t.Fatal(err)
+		}
+		added, err := w.svc.SyncCVEIDs(w.ctx, alice)
+		if err != nil || len(added) != 1 || added[0].ID != other.IDs[0].CVEID {
+			t.Errorf("sync added %+v %v, want %s", added, err, other.IDs[0].CVEID)
+		}
+		if added, err := w.svc.SyncCVEIDs(w.ctx, alice); err != nil || len(added) != 0 {
+			t.Errorf("second sync added %+v %v", added, err)
+		}
 	})
 }
 
