@@ -151,15 +151,15 @@ func (h *Email) view(ctx context.Context, p casework.Mail) (v mail.View, skip st
 		}
 		v.Data = dd
 	case mail.KindAdvisory, mail.KindAdvisoryUpdated, mail.KindAdvisoryWithdraw:
-		rev, err := h.revision(ctx, d["advisory_id"], d["revision"])
-		if err != nil {
-			return v, "", err
-		}
 		v.Unsubscribe = d["unsubscribe_url"]
 		if sub, ok, err := h.subscription(ctx, v.Unsubscribe); err != nil {
 			return v, "", err
 		} else if ok && sub.State != subscription.Confirmed {
 			return v, fmt.Sprintf("subscription %d is %s", sub.ID, sub.State), nil
+		}
+		rev, err := h.revision(ctx, d["advisory_id"], d["revision"])
+		if err != nil {
+			return v, "", err
 		}
 		v.Data = mail.AdvisoryNotice{Revision: rev, URL: base + "/advisories/" + rev.AdvisoryID}
 	case mail.KindLiaisonNotice:

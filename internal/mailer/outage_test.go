@@ -17,6 +17,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/store/storetest"
+	"github.com/vigil-psirt/vigil/internal/vcase"
 )
 
 // TestOutboxSurvivesSMTPOutage is the channels issue's test: the SMTP
@@ -209,5 +210,25 @@ func testOutage(t *testing.T, st *store.Store) {
 	}
 	if n := len(mp.Messages()); n != len(want) {
 		t.Errorf("%d messages in mailpit, want %d", n, len(want))
+	}
+
+	// A revision of the advisory reaches the subscriber as an update.
+	cases, err := st.ListCases(ctx, store.CaseFilter{States: []vcase.State{vcase.Disclosed}})
+	if err != nil || len(cases) != 1 {
+		t.Fatalf("disclosed cases: %v %v", cases, err)
+	}
+	if _, err := svc.Revise(ctx, casework.System, cases[0].ID, casework.Revision{Changes: "Workaround added."}); err != nil {
+		t.Fatal(err)
+	}
+	if res := run(); res.Sent != 1 {
+		t.Fatalf("the update's fan-out: %+v", res)
+	}
+	if res := run(); res.Sent != 1 {
+		t.Fatalf("the update's mail: %+v", res)
+	}
+	msgs := mp.Messages()
+	if len(msgs) != len(want)+1 || msgs[0].To[0].Address != "customer@example.org" ||
+		!strings.HasPrefix(msgs[0].Subject, "[Updated security advisory] "+sum.Advisory) {
+		t.Errorf("after the revision: %d messages, newest %+v", len(msgs), msgs[0])
 	}
 }
