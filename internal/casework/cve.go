@@ -325,9 +325,10 @@ func (s *Service) deliverCVE(ctx context.Context, log *slog.Logger, m outbox.Mes
 	return deliver.Permanent(fmt.Errorf("message %s: unknown topic %q", m.Key, m.Topic))
 }
 
-// upstream marks a CVE Services error permanent unless retrying may help.
+// upstream marks a CVE Services error permanent unless retrying may help
+// (a cancelled context is the worker stopping: the message is retried).
 func upstream(err error) error {
-	if cveservices.Temporary(err) {
+	if cveservices.Temporary(err) || errors.Is(err, context.Canceled) {
 		return err
 	}
 	return deliver.Permanent(err)

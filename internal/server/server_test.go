@@ -1286,7 +1286,7 @@ func TestEmbargo(t *testing.T) {
 			"users/{id}": strconv.FormatInt(e.users["dave"].ID, 10), "tokens/{id}": "1",
 			"reports/{id}": strconv.FormatInt(mw.ReportID, 10), "cases/{id}": strconv.FormatInt(mw.CaseID, 10),
 			"branches/{id}": strconv.FormatInt(f.Branches["7.3"].ID, 10), "releases/{id}": strconv.FormatInt(mw.Releases["7.3"].ID, 10),
-			"{slug}": "vault", "{branch}": strconv.FormatInt(f.Branches["7.3"].ID, 10),
+			"{slug}": "vault", "{branch}": strconv.FormatInt(f.Branches["7.3"].ID, 10), "cve/{id}": "CVE-2026-97531",
 		}
 		all := slices.Concat(m.public, m.secret, n.public, n.secret, k.public, k.secret)
 		res := e.sweep(other, ids)
@@ -1428,7 +1428,7 @@ func TestRoles(t *testing.T) {
 			"users/{id}": strconv.FormatInt(e.users["dave"].ID, 10), "tokens/{id}": "999999",
 			"reports/{id}": strconv.FormatInt(w.ReportID, 10), "cases/{id}": strconv.FormatInt(w.CaseID, 10),
 			"branches/{id}": strconv.FormatInt(f.Branches["7.3"].ID, 10), "releases/{id}": strconv.FormatInt(w.Releases["7.3"].ID, 10),
-			"{slug}": "vault", "{branch}": strconv.FormatInt(f.Branches["7.3"].ID, 10),
+			"{slug}": "vault", "{branch}": strconv.FormatInt(f.Branches["7.3"].ID, 10), "cve/{id}": "CVE-2026-97531",
 		}
 		// What a permitted call answers: reads succeed; writes get a body
 		// with an unknown field and are refused as bad requests before
