@@ -65,8 +65,9 @@ func (s *Service) MailReport(ctx context.Context, m InboundMail) (report.Report,
 
 // MailReply adds a mail to the thread of the report with the tracking ID.
 // It counts as the reporter's only when sent from the reporter's address;
-// anyone else's mail is kept under the sender's address. ErrNotFound if no
-// report has the tracking ID.
+// anyone else's mail is kept under the sender's address. The same text
+// from the same sender again (a retried mail) is not added twice.
+// ErrNotFound if no report has the tracking ID.
 func (s *Service) MailReply(ctx context.Context, trackingID, from, body string, atts []store.Attachment) (report.Message, error) {
 	y, n, err := report.ParseTrackingID(trackingID)
 	if err != nil {
@@ -91,6 +92,17 @@ func (s *Service) MailReply(ctx context.Context, trackingID, from, body string, 
 	m := report.Message{ReportID: r.ID, From: sender, Body: bounded(body, report.MaxBody), At: now}
 	if err := m.Validate(); err != nil {
 		return report.Message{}, invalid(err)
+	}
+	// A retried mail (the sender's server was not sure it was taken) adds
+	// nothing: the same sender's same text is on the thread already.
+	ms, err := s.Store.ListReportMessages(ctx, r.ID)
+	if err != nil {
+		return report.Message{}, err
+	}
+	for _, old := range ms {
+		if old.From == m.From && old.Body == m.Body {
+			return old, nil
+		}
 	}
 	err = s.Store.InTx(ctx, func(tx *store.Store) error {
 		if err := tx.AddReportMessage(ctx, &m); err != nil {

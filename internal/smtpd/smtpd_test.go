@@ -171,6 +171,14 @@ Message-ID: <second@researcher.example>
 
 Here is the crash log.
 `)
+		// Retried: not twice on the thread.
+		w.mustSend("alice@researcher.example", []string{security}, `From: alice@researcher.example
+To: security@acme.example
+Subject: Re: [vr-2026-00001] Your report was received
+Message-ID: <second@researcher.example>
+
+Here is the crash log.
+`)
 		// Someone else writes to the plus-address.
 		w.mustSend("bob@other.example", []string{"Security+VR-2026-00001@ACME.example"}, `From: Bob <bob@other.example>
 To: security+VR-2026-00001@acme.example
@@ -194,7 +202,7 @@ I see it too.
 		if len(rs) != 2 || !strings.Contains(rs[0].Body, "VR-2026-00999, which no report has") {
 			t.Errorf("unknown tracking ID: %+v", rs)
 		}
-		if s := w.srv.Stats(); s.Reports != 2 || s.Replies != 2 || s.Retries != 1 {
+		if s := w.srv.Stats(); s.Reports != 2 || s.Replies != 3 || s.Retries != 1 {
 			t.Errorf("stats %+v", s)
 		}
 	})
@@ -256,6 +264,9 @@ func TestContent(t *testing.T) {
 		for _, f := range []string{"html.eml", "latin1.eml", "attachments.eml", "hostile.eml"} {
 			w.mustSend("sender@example.org", []string{security}, testdata(t, f))
 		}
+		// No valid sender address: a report all the same, without an acknowledgement.
+		w.mustSend("m@example.org", []string{security}, "From: Mallory <mallory@@evil..example>\nSubject: invalid sender\n\nbody\n")
+		w.mustSend("x@example.org", []string{security}, "From: =?utf-8?q?a=0D=0AB?= <eve@evil.example>, other@x.example\nSubject: two senders\n\nbody\n")
 		byTitle := map[string]report.Report{}
 		for _, r := range w.reports() {
 			byTitle[r.Title] = r
@@ -279,6 +290,19 @@ func TestContent(t *testing.T) {
 			if strings.Contains(r.Body, "<p>") || strings.Contains(r.Body, "=E8") {
 				t.Errorf("%q: body not readable:\n%s", title, r.Body)
 			}
+		}
+		if r := byTitle["invalid sender"]; r.ID == 0 || r.Reporter.Email != "" || !strings.Contains(r.Body, "from: not a valid address") {
+			t.Errorf("invalid sender: %+v", r)
+		}
+		if r := byTitle["two senders"]; r.Reporter.Email != "eve@evil.example" || r.Reporter.Name != "a B" {
+			t.Errorf("two senders: %+v", r.Reporter)
+		}
+		out, err := st.ListMessages(ctx, store.OutboxFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(out); n != len(byTitle)-1 {
+			t.Errorf("%d acknowledgements for %d reports, one without an address", n, len(byTitle))
 		}
 		if r := byTitle["Problème de sécurité"]; r.Reporter.Name != "René Dupré" {
 			t.Errorf("latin-1 name: %q", r.Reporter.Name)
