@@ -3,6 +3,7 @@ package mailer_test
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/store/storetest"
+	"github.com/vigil-psirt/vigil/internal/subscription"
 	"github.com/vigil-psirt/vigil/internal/vcase"
 )
 
@@ -212,7 +214,36 @@ func testOutage(t *testing.T, st *store.Store) {
 		t.Errorf("%d messages in mailpit, want %d", n, len(want))
 	}
 
-	// A revision of the advisory reaches the subscriber as an update.
+	// The customer account dave is entitled to the scheduler's advisories
+	// by its support option, and to the central server's, which have none.
+	dave, err := st.UserByName(ctx, "dave")
+	if err != nil {
+		t.Fatal(err)
+	}
+	carol, err := st.UserByName(ctx, "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Entitle(ctx, casework.System, carol.ID, []string{"scheduler"}); err == nil {
+		t.Error("a liaison entitled as a customer")
+	}
+	if _, err := svc.Entitle(ctx, casework.System, dave.ID, []string{"nope"}); err == nil {
+		t.Error("entitled to an unknown product")
+	}
+	subs, err := svc.Entitle(ctx, casework.System, dave.ID, []string{"scheduler", "central"})
+	if err != nil || len(subs) != 2 || subs[0].State != subscription.Confirmed {
+		t.Fatalf("entitle: %v %v", subs, err)
+	}
+	// Leaving wins over a later entitlement.
+	if _, err := svc.Unsubscribe(ctx, subs[0].UnsubscribeToken); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := svc.Entitle(ctx, casework.System, dave.ID, []string{"central"}); err != nil || again[0].State != subscription.Unsubscribed {
+		t.Errorf("entitled again after leaving: %v %v", again, err)
+	}
+
+	// A revision of the advisory reaches the subscriber and the entitled
+	// customer as an update.
 	cases, err := st.ListCases(ctx, store.CaseFilter{States: []vcase.State{vcase.Disclosed}})
 	if err != nil || len(cases) != 1 {
 		t.Fatalf("disclosed cases: %v %v", cases, err)
@@ -223,12 +254,19 @@ func testOutage(t *testing.T, st *store.Store) {
 	if res := run(); res.Sent != 1 {
 		t.Fatalf("the update's fan-out: %+v", res)
 	}
-	if res := run(); res.Sent != 1 {
-		t.Fatalf("the update's mail: %+v", res)
+	if res := run(); res.Sent != 2 {
+		t.Fatalf("the update's mails: %+v", res)
 	}
 	msgs := mp.Messages()
-	if len(msgs) != len(want)+1 || msgs[0].To[0].Address != "customer@example.org" ||
-		!strings.HasPrefix(msgs[0].Subject, "[Updated security advisory] "+sum.Advisory) {
-		t.Errorf("after the revision: %d messages, newest %+v", len(msgs), msgs[0])
+	var to []string
+	for _, m := range msgs[:2] {
+		to = append(to, m.To[0].Address)
+		if !strings.HasPrefix(m.Subject, "[Updated security advisory] "+sum.Advisory) {
+			t.Errorf("update subject %q", m.Subject)
+		}
+	}
+	slices.Sort(to)
+	if len(msgs) != len(want)+2 || !slices.Equal(to, []string{"customer@example.org", "dave@vendor.example"}) {
+		t.Errorf("after the revision: %d messages, the update to %q", len(msgs), to)
 	}
 }
