@@ -16,7 +16,8 @@ import (
 const userUsage = `vigil user create NAME --role ROLE [--email ADDR]
 vigil user list
 vigil user token NAME [--label TEXT] [--expires DAYS]
-vigil user revoke TOKEN_ID`
+vigil user revoke TOKEN_ID
+vigil user entitle NAME PRODUCT...   (a customer's support option: its products' advisories by mail)`
 
 func runUser(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
@@ -86,6 +87,19 @@ func runUser(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stderr, "token %d for %s (shown only now):\n", t.ID, u.Name)
 		fmt.Fprintln(e.stdout, plain)
+		return nil
+	case sub == "entitle" && len(pos) >= 2:
+		u, err := svc.Store.UserByName(ctx, pos[0])
+		if err != nil {
+			return fmt.Errorf("user %s: %w", pos[0], err)
+		}
+		subs, err := svc.Entitle(ctx, who, u.ID, pos[1:])
+		if err != nil {
+			return err
+		}
+		for _, s := range subs {
+			fmt.Fprintf(e.stdout, "%s: advisories of %s to %s (%s)\n", u.Name, s.Product, s.Email, s.State)
+		}
 		return nil
 	case sub == "revoke" && len(pos) == 1:
 		id, err := strconv.ParseInt(pos[0], 10, 64)
