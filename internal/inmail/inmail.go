@@ -201,6 +201,11 @@ func (w *walker) header(h textproto.MIMEHeader) {
 	}
 }
 
+// maxHops is the most Received headers a mail may have: more is a loop
+// between mail servers (RFC 5321 §6.3 suggests 100 at most, mail servers
+// commonly stop at 50).
+const maxHops = 50
+
 // classify sets Kind from the header and what the walk found.
 func (w *walker) classify(h textproto.MIMEHeader) {
 	set := func(k Kind, why string) {
@@ -219,6 +224,9 @@ func (w *walker) classify(h textproto.MIMEHeader) {
 		if own != "" && strings.EqualFold(w.m.From.Address, own) {
 			set(Loop, "sent from "+own)
 		}
+	}
+	if n := len(h.Values("Received")); n > maxHops {
+		set(Loop, fmt.Sprintf("%d Received headers", n))
 	}
 	if w.o.OwnMessageID != nil && w.m.MessageID != "" && w.o.OwnMessageID(w.m.MessageID) {
 		set(Loop, "vigil's own Message-ID")

@@ -119,6 +119,8 @@ func TestClassify(t *testing.T) {
 		{"dsn", "From: postmaster@mx.example\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n", own, Bounce},
 		{"x-loop", "From: a@b.example\nX-Loop: security@ACME.example\n", own, Loop},
 		{"from ourselves", "From: Acme PSIRT <security@acme.example>\n", own, Loop},
+		{"too many hops", "From: a@b.example\n" + strings.Repeat("Received: from x by y\n", 51), own, Loop},
+		{"many hops", "From: a@b.example\n" + strings.Repeat("Received: from x by y\n", 20), own, Normal},
 		{"our message-id", "From: a@b.example\nMessage-ID: <vigil.42@acme.example>\n",
 			Options{OwnMessageID: func(id string) bool { return strings.HasPrefix(id, "vigil.") }}, Loop},
 	} {
