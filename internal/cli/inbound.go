@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 
 	"github.com/vigil-psirt/vigil/internal/casework"
-	"github.com/vigil-psirt/vigil/internal/inmail"
 	"github.com/vigil-psirt/vigil/internal/smtpd"
 )
 
@@ -27,6 +28,11 @@ func startInbound(c Config, svc *casework.Service, log *slog.Logger) (func() err
 		return func() error { return nil }, nil
 	}
 	cfg := smtpd.Config{Address: in.Address, MaxSize: in.MaxSize}
+	cfg.Parse.Own = []string{in.Address}
+	if from, err := mail.ParseAddress(c.Channels.SMTP.From); err == nil && !strings.EqualFold(from.Address, in.Address) {
+		cfg.Parse.Own = append(cfg.Parse.Own, from.Address)
+	}
+	cfg.Parse.OwnMessageID = ownMessageID(c.Channels.SMTP.From)
 	if c.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
 		if err != nil {
@@ -39,7 +45,7 @@ func startInbound(c Config, svc *casework.Service, log *slog.Logger) (func() err
 		if err != nil {
 			return nil, err
 		}
-		cfg.Parse = inmail.Options{Keys: keys}
+		cfg.Parse.Keys = keys
 	}
 	srv, err := smtpd.New(cfg, svc, log)
 	if err != nil {
@@ -83,4 +89,23 @@ func readPGPKeys(path string) (openpgp.EntityList, error) {
 		}
 	}
 	return nil, fmt.Errorf("inbound mail: pgp_key_file %s: no private key", path)
+}
+
+// ownMessageID recognises the Message-IDs of vigil's outgoing mail
+// (mail.Message.MessageID: 32 hex digits at the sender's domain), so that
+// a copy of it sent back to the security address is seen as a loop.
+func ownMessageID(from string) func(string) bool {
+	domain := "vigil.invalid"
+	if a, err := mail.ParseAddress(from); err == nil {
+		if i := strings.LastIndexByte(a.Address, '@'); i >= 0 && i+1 < len(a.Address) {
+			domain = a.Address[i+1:]
+		}
+	}
+	return func(id string) bool {
+		local, host, ok := strings.Cut(id, "@")
+		if !ok || len(local) != 32 || !strings.EqualFold(host, domain) {
+			return false
+		}
+		return strings.Trim(local, "0123456789abcdef") == ""
+	}
 }

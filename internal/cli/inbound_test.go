@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	nmail "net/mail"
 	"net/smtp"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 
+	vmail "github.com/vigil-psirt/vigil/internal/mail"
 	"github.com/vigil-psirt/vigil/internal/store"
 )
 
@@ -143,5 +145,26 @@ func TestInboundConfigErrors(t *testing.T) {
 				t.Errorf("error %q lacks %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestOwnMessageID keeps the loop check in step with the Message-IDs the
+// outgoing mail makes.
+func TestOwnMessageID(t *testing.T) {
+	for _, from := range []string{"Acme PSIRT <security@acme.example>", ""} {
+		own := ownMessageID(from)
+		m := vmail.Message{Key: "report:VR-2026-00001:ack"}
+		if a, err := nmail.ParseAddress(from); err == nil {
+			m.From = *a
+		}
+		if id := m.MessageID(); !own(id) {
+			t.Errorf("from %q: %s not recognised", from, id)
+		}
+	}
+	own := ownMessageID("security@acme.example")
+	for _, id := range []string{"", "20261123.1@researcher.example", "0123456789abcdef0123456789abcdef@other.example", "0123456789abcdef0123456789abcdeg@acme.example"} {
+		if own(id) {
+			t.Errorf("%q taken for vigil's own", id)
+		}
 	}
 }
