@@ -808,6 +808,7 @@ func TestLifecycle(t *testing.T) {
 		want := []string{
 			"cve_services advisory.published " + dk + "cve_services",
 			"email advisory.published.liaison " + dk + "liaison liaison",
+			"email case.ready.liaison case:" + key + ":liaison-notice:" + planned.Format(time.RFC3339) + " liaison",
 			"email cve.assigned case:" + key + ":cve:CVE-2026-12345:" + rc.TrackingID + " jane@research.example",
 			"email report.acknowledged report:" + rc.TrackingID + ":ack jane@research.example",
 			"email report.disclosed " + dk + "reporter:" + rc.TrackingID + " jane@research.example",
