@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,7 +119,7 @@ func TestReserve(t *testing.T) {
 	if err != nil || q != (cveservices.Quota{IDQuota: 10, TotalReserved: 6, Available: 4}) {
 		t.Errorf("quota %+v %v", q, err)
 	}
-	f.PageSize = 4 // the listing follows the pages
+	f.SetPageSize(4) // the listing follows the pages
 	ids, err := cl.IDs(ctx, cveservices.IDFilter{State: cveservices.Reserved, Year: year})
 	if err != nil || len(ids) != 6 {
 		t.Fatalf("listed %d IDs, %v", len(ids), err)
@@ -212,7 +213,7 @@ func TestErrors(t *testing.T) {
 // ran out, with an error that matches ErrQuota.
 func TestPartialReservation(t *testing.T) {
 	f := cveservicestest.New(t, 10)
-	f.YearRange = 2
+	f.SetYearRange(2)
 	cl := client(t, f, nil)
 	res, err := cl.Reserve(ctx, cveservices.ReserveRequest{Amount: 3, Year: time.Now().Year(), Batch: cveservices.Sequential})
 	if !errors.Is(err, cveservices.ErrQuota) || len(res.IDs) != 2 {
@@ -334,11 +335,20 @@ func putState(t *testing.T, f *cveservicestest.Fake, id, state string) int {
 // TestHeadersAndTransport: the three headers on every request; a huge
 // answer, a timeout and a non-JSON error page are handled.
 func TestHeadersAndTransport(t *testing.T) {
+	var mu sync.Mutex
 	var got []http.Header
 	mode := ""
+	setMode := func(m string) {
+		mu.Lock()
+		defer mu.Unlock()
+		mode = m
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		got = append(got, r.Header.Clone())
-		switch mode {
+		m := mode
+		mu.Unlock()
+		switch m {
 		case "huge":
 			w.Write([]byte(`{"id_quota": 1, "x": "`))
 			chunk := []byte(strings.Repeat("a", 1<<16))
@@ -358,23 +368,29 @@ func TestHeadersAndTransport(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	cl, err := cveservices.New(cveservices.Config{URL: srv.URL + "/api", Org: "acme", User: "u@acme", Key: "sekrit", Timeout: 200 * time.Millisecond})
+	cl, err := cveservices.New(cveservices.Config{URL: srv.URL + "/api", Org: "acme", User: "u@acme", Key: "sekrit", Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasty, err := cveservices.New(cveservices.Config{URL: srv.URL + "/api", Org: "acme", User: "u@acme", Key: "sekrit", Timeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if q, err := cl.Quota(ctx); err != nil || q.Available != 4 {
 		t.Fatalf("quota %+v %v", q, err)
 	}
+	mu.Lock()
 	h := got[0]
+	mu.Unlock()
 	if h.Get("CVE-API-ORG") != "acme" || h.Get("CVE-API-USER") != "u@acme" || h.Get("CVE-API-KEY") != "sekrit" {
 		t.Errorf("headers %v", h)
 	}
-	mode = "huge"
+	setMode("huge")
 	if _, err := cl.Quota(ctx); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("huge answer: %v", err)
 	}
-	mode = "slow"
-	_, err = cl.Quota(ctx)
+	setMode("slow")
+	_, err = hasty.Quota(ctx)
 	if err == nil || !cveservices.Temporary(err) {
 		t.Errorf("timeout: %v (temporary %v)", err, cveservices.Temporary(err))
 	}
@@ -383,7 +399,7 @@ func TestHeadersAndTransport(t *testing.T) {
 	if _, err := cl.Quota(cctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
-	mode = "html"
+	setMode("html")
 	_, err = cl.Quota(ctx)
 	if !errors.Is(err, cveservices.ErrServer) || !cveservices.Temporary(err) {
 		t.Errorf("html 502: %v", err)

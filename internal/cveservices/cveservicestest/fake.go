@@ -154,6 +154,20 @@ func compile(tb testing.TB, path string) *jsonschema.Schema {
 // Validates reports whether the fake checks records against the schemas.
 func (f *Fake) Validates() bool { return f.published != nil }
 
+// SetPageSize changes the itemsPerPage of GET /cve-id.
+func (f *Fake) SetPageSize(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.PageSize = n
+}
+
+// SetYearRange changes how many IDs a year has in all.
+func (f *Fake) SetYearRange(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.YearRange = n
+}
+
 // SetQuota changes an organisation's ID quota.
 func (f *Fake) SetQuota(short string, quota int) {
 	f.mu.Lock()
