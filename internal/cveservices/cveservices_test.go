@@ -302,8 +302,8 @@ func TestStateRules(t *testing.T) {
 		t.Errorf("rejected back to RESERVED: %d", status)
 	}
 	left := reserve(t, cl, 1)[0]
-	if status := putState(t, f, left, "PUBLISHED"); status != http.StatusForbidden {
-		t.Errorf("PUT state=PUBLISHED without a record: %d", status)
+	if status := putState(t, f, left, "PUBLISHED"); status != http.StatusBadRequest {
+		t.Errorf("PUT state=PUBLISHED (not in the document's enum): %d", status)
 	}
 	if status := putState(t, f, left, "REJECTED"); status != http.StatusOK || f.State(left) != "REJECTED" {
 		t.Errorf("RESERVED -> REJECTED by state: %d %s", status, f.State(left))

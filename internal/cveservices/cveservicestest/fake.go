@@ -435,8 +435,8 @@ func (f *Fake) getID(w http.ResponseWriter, o *org, id string) {
 	write(w, http.StatusOK, f.idJSON(e, o))
 }
 
-// putID is PUT /cve-id/{id}?state=: the only move it allows is RESERVED ->
-// REJECTED of an ID without a record.
+// putID is PUT /cve-id/{id}?state=RESERVED|REJECTED: the only move it
+// allows is RESERVED -> REJECTED of an ID without a record.
 func (f *Fake) putID(w http.ResponseWriter, r *http.Request, o *org, id string) {
 	e := f.ids[id]
 	if e == nil {
@@ -449,12 +449,10 @@ func (f *Fake) putID(w http.ResponseWriter, r *http.Request, o *org, id string) 
 	}
 	state := r.URL.Query().Get("state")
 	switch {
-	case !slices.Contains([]string{"RESERVED", "PUBLISHED", "REJECTED"}, state):
+	case !slices.Contains([]string{"RESERVED", "REJECTED"}, state): // the document's enum: PUBLISHED only by a record
 		badInput(w, "state", "query", "Invalid value")
 	case state == "RESERVED" && e.state != "RESERVED":
 		fail(w, http.StatusForbidden, "CVEID_CANNOT_RETURN_TO_RESERVED", "A "+e.state+" CVE ID never returns to RESERVED.")
-	case state == "PUBLISHED":
-		fail(w, http.StatusForbidden, "CVEID_PUBLISHED_BY_RECORD_ONLY", "A CVE ID is PUBLISHED only by creating its CVE record.")
 	case state == "REJECTED" && e.state == "PUBLISHED":
 		fail(w, http.StatusForbidden, "CVEID_REJECTED_BY_RECORD_ONLY", "A PUBLISHED CVE ID is REJECTED only by a rejection record (PUT /cve/{id}/reject).")
 	default:
