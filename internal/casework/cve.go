@@ -157,8 +157,8 @@ func (s *Service) CVEIDs(ctx context.Context, f store.CVEIDFilter) ([]store.CVEI
 	return s.Store.ListCVEIDs(ctx, f)
 }
 
-// UnusedCVEIDs lists the reserved IDs no case holds that were reserved
-// more than olderThan ago: IDs left behind, to assign or reject (issue 3's
+// UnusedCVEIDs lists the reserved IDs no case holds (or only a rejected
+// case) that were reserved more than olderThan ago: IDs left behind, to assign or reject (issue 3's
 // "no unused reserved IDs left behind"). It is a report; disclosure does
 // not wait for it.
 func (s *Service) UnusedCVEIDs(ctx context.Context, olderThan time.Duration) ([]store.CVEID, error) {

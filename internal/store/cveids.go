@@ -10,8 +10,8 @@ import (
 type CVEIDState string
 
 const (
-	CVEIDReserved  CVEIDState = "reserved"  // reserved, no case holds it
-	CVEIDAssigned  CVEIDState = "assigned"  // reserved, a case holds it (derived, never stored)
+	CVEIDReserved  CVEIDState = "reserved"  // reserved, no open case holds it
+	CVEIDAssigned  CVEIDState = "assigned"  // reserved, a case not rejected holds it (derived, never stored)
 	CVEIDPublished CVEIDState = "published" // its record is public
 	CVEIDRejected  CVEIDState = "rejected"  // rejected: unused, or the advisory was withdrawn
 )
@@ -39,9 +39,11 @@ type CVEIDFilter struct {
 }
 
 // cveIDSelect reads the IDs with their effective state: a reserved ID that
-// a case holds (cases.cve_id, unique) is assigned to that case.
+// a case holds (cases.cve_id, unique) is assigned to that case, unless the
+// case was rejected: then nothing will use the ID and it is reserved (and
+// left behind) again, still naming the case.
 const cveIDSelect = `SELECT * FROM (SELECT v.id AS id, v.year AS year,
-	CASE WHEN v.state = 'reserved' AND c.id IS NOT NULL THEN 'assigned' ELSE v.state END AS state,
+	CASE WHEN v.state = 'reserved' AND c.id IS NOT NULL AND c.state <> 'rejected' THEN 'assigned' ELSE v.state END AS state,
 	COALESCE(c.id, v.case_id) AS case_id, COALESCE(c.key, k.key) AS case_key, v.reserved_at AS reserved_at, v.updated_at AS updated_at
 	FROM cve_ids v LEFT JOIN cases c ON c.cve_id = v.id LEFT JOIN cases k ON k.id = v.case_id) x`
 

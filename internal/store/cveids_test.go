@@ -39,7 +39,12 @@ func TestCVEIDs(t *testing.T) {
 		if len(unused) != 0 {
 			t.Errorf("unused before %s: %+v", before, unused)
 		}
-		c.CVEID = ""
+		c.State, c.RejectReason = vcase.Rejected, vcase.NotVulnerability
+		must(t, s.UpdateCase(ctx, &c))
+		if v, _ := s.CVEIDByID(ctx, "CVE-2026-1000"); v.State != store.CVEIDReserved || v.CaseKey != c.Key {
+			t.Errorf("held by a rejected case: %+v, want reserved (unused)", v)
+		}
+		c.State, c.RejectReason, c.CVEID = vcase.Triage, "", ""
 		must(t, s.UpdateCase(ctx, &c))
 		if v, _ := s.CVEIDByID(ctx, "CVE-2026-1000"); v.State != store.CVEIDReserved || v.CaseID != nil {
 			t.Errorf("let go: %+v", v)
