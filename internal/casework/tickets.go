@@ -92,6 +92,14 @@ func (s *Service) TicketEvent(ctx context.Context, ch report.Channel, t Ticket) 
 		in.Reporter.Email = "" // a tracker's address is a courtesy: no acknowledgement then
 	}
 	r, _, err = s.Submit(ctx, Actor{Kind: "public", Name: t.Tracker}, in)
+	if errors.Is(err, store.ErrConflict) {
+		// Another process took the same issue in at this moment: the
+		// unique ticket reference kept one report; answer with it.
+		if r, rerr := s.Store.ReportByExternalRef(ctx, ch, t.Ref); rerr == nil {
+			out.Report = &r
+			return out, nil
+		}
+	}
 	if err != nil {
 		return out, err
 	}

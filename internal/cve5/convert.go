@@ -470,3 +470,40 @@ func discovery(in []advisory.Credit) string {
 	}
 	return DiscoveryUnknown
 }
+
+// RejectedRecord is a full CVE record in state REJECTED.
+type RejectedRecord struct {
+	DataType    string           `json:"dataType"`
+	DataVersion string           `json:"dataVersion"`
+	CVEMetadata RejectedMetadata `json:"cveMetadata"`
+	Containers  struct {
+		CNA CNARejectedContainer `json:"cna"`
+	} `json:"containers"`
+}
+
+// RejectedMetadata is the cveMetadata of a rejected record.
+type RejectedMetadata struct {
+	CVEID             string `json:"cveId"`
+	AssignerOrgID     string `json:"assignerOrgId"`
+	AssignerShortName string `json:"assignerShortName,omitempty"`
+	State             string `json:"state"`
+	DatePublished     string `json:"datePublished,omitempty"`
+	DateUpdated       string `json:"dateUpdated,omitempty"`
+	DateRejected      string `json:"dateRejected,omitempty"`
+}
+
+// FromWithdrawn renders the full REJECTED record of a withdrawn advisory:
+// what stands at the record's place once the advisory is withdrawn.
+func FromWithdrawn(pub advisory.Publisher, adv advisory.Advisory) (RejectedRecord, error) {
+	cna, err := RejectedContainer(pub, adv)
+	if err != nil {
+		return RejectedRecord{}, err
+	}
+	rev := adv.Latest()
+	rec := RejectedRecord{DataType: DataType, DataVersion: DataVersion, CVEMetadata: RejectedMetadata{
+		CVEID: rev.CVEID, AssignerOrgID: pub.CNAOrgID, AssignerShortName: pub.CNAShort, State: "REJECTED",
+		DatePublished: timestamp(adv.Initial()), DateUpdated: timestamp(rev.PublishedAt), DateRejected: timestamp(rev.PublishedAt),
+	}}
+	rec.Containers.CNA = cna
+	return rec, nil
+}

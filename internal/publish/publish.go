@@ -96,7 +96,13 @@ func (r Renderer) AdvisoryFiles(adv advisory.Advisory) ([]store.File, error) {
 	// The CVE record is the vendor's to publish only when it is the CNA
 	// that assigned the ID; otherwise the assigning CNA publishes it.
 	if adv.Latest().CVEID != "" && r.Vendor.CNAOrgID != "" {
-		rec, err := cve5.FromAdvisory(r.Vendor, adv)
+		var rec any
+		var err error
+		if adv.Latest().Status == advisory.Withdrawn {
+			rec, err = cve5.FromWithdrawn(r.Vendor, adv)
+		} else {
+			rec, err = cve5.FromAdvisory(r.Vendor, adv)
+		}
 		if err == nil {
 			b, err = indent(rec)
 		}

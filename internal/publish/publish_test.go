@@ -271,3 +271,42 @@ func TestFailedRenderRollsBack(t *testing.T) {
 		}
 	})
 }
+
+// TestWithdrawnDocuments: withdrawing an advisory publishes the withdrawn
+// revision in every format, the CVE record as a REJECTED record, all valid.
+func TestWithdrawnDocuments(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.SQLite(t)
+	svc, key := demo(t, s)
+	c, err := s.CaseByKey(ctx, "VC-2026-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev, err := svc.Revise(ctx, casework.System, c.ID, casework.Revision{Changes: "Withdrawn: the report was a misunderstanding.", Withdraw: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sch := schemas(t)
+	for _, path := range []string{publish.CVEPath(rev.AdvisoryID), publish.OSVPath(rev.AdvisoryID), "/.well-known/csaf/white/2026/vigil-sa-2026-001.json"} {
+		f, err := s.FileAt(ctx, path, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Revision != 2 {
+			t.Errorf("%s: revision %d after the withdrawal, want 2", path, f.Revision)
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(f.Content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch[f.Kind].Validate(doc); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+		if err := signing.Verify(key.Public, f.Content, f.Signature); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+		if f.Kind == publish.KindCVE && !bytes.Contains(f.Content, []byte(`"state": "REJECTED"`)) {
+			t.Errorf("the CVE record of a withdrawn advisory is not REJECTED:\n%s", f.Content)
+		}
+	}
+}
