@@ -744,3 +744,66 @@ func TestSubscriptions(t *testing.T) {
 		}
 	})
 }
+
+// TestCustomerNotices: when the policy allows it, customers entitled to the
+// product hear of a ready case's disclosure ahead of time, once, without
+// technical details; other subscribers do not.
+func TestCustomerNotices(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		w := newWorld(t, s)
+		base, err := policy.ExampleFile("default.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.svc.Policy, err = policy.Load(append(base, []byte("\nnotifications:\n  customer_advance: 24h\n")...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cust, err := w.svc.CreateUser(w.ctx, alice, user.User{Name: "dave", Role: user.Customer, Email: "dave@customer.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Entitle(w.ctx, alice, cust.ID, []string{"vault"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.Subscribe(w.ctx, casework.Public, "reader@example.org", nil); err != nil {
+			t.Fatal(err)
+		}
+		planned := friday.Add(10 * 24 * time.Hour)
+		w.walk(w.caseOf(w.submit("prenotice")).ID, vcase.Ready, vcase.Risk{CVSS31: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}, planned)
+		notices := func() []casework.Mail {
+			ms, err := s.ListMessages(w.ctx, store.OutboxFilter{Channel: "email", Limit: 200})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []casework.Mail
+			for _, m := range ms {
+				if m.Topic == casework.CustomerNoticeTemplate {
+					var ml casework.Mail
+					json.Unmarshal(m.Payload, &ml)
+					out = append(out, ml)
+				}
+			}
+			return out
+		}
+		if n, err := w.svc.CustomerNotices(w.ctx, planned.Add(-25*time.Hour)); err != nil || n != 0 {
+			t.Errorf("25 h before: %d notices (%v), want none yet", n, err)
+		}
+		if n, err := w.svc.Remind(w.ctx, planned.Add(-23*time.Hour)); err != nil || len(notices()) != 1 {
+			t.Fatalf("23 h before: %d queued, %d notices (%v), want the customer's one", n, len(notices()), err)
+		}
+		if n, _ := w.svc.CustomerNotices(w.ctx, planned.Add(-22*time.Hour)); n != 0 || len(notices()) != 1 {
+			t.Errorf("a second round sent %d more", n)
+		}
+		m := notices()[0]
+		if m.To != "dave@customer.example" || m.Data["fixed_versions"] == "" || m.Data["planned_disclosure"] == "" {
+			t.Errorf("notice: %+v", m)
+		}
+		for _, v := range m.Data {
+			if strings.Contains(v, "zqdetails") || strings.Contains(v, "zqcvedraft") || strings.Contains(v, "Rita") {
+				t.Errorf("the customer notice carries technical details or the reporter: %q", v)
+			}
+		}
+	})
+}

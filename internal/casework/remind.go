@@ -51,9 +51,11 @@ func (s *Service) Remind(ctx context.Context, now time.Time) (int, error) {
 			added += n
 		}
 		if len(cs) < store.MaxLimit {
-			return added, nil
+			break
 		}
 	}
+	n, err := s.CustomerNotices(ctx, now)
+	return added + n, err
 }
 
 // Reminder is one reminder of a clock of a case.

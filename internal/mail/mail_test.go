@@ -62,6 +62,22 @@ func TestRenderEveryKind(t *testing.T) {
 	}
 }
 
+func TestCustomerNotice(t *testing.T) {
+	tpl, err := mail.Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := tpl.Render(mail.KindCustomerNotice, mail.View{Data: mailtest.Samples()[mail.KindCustomerNotice]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"[Pre-notification] medium security update for Acme", "Tuesday, 1 December 2026, 08:00 UTC", "2.7.3", "Update soon.", "under your support"} {
+		if !strings.Contains(r.Subject+r.Text, want) {
+			t.Errorf("customer notice lacks %q:\n%s\n%s", want, r.Subject, r.Text)
+		}
+	}
+}
+
 func TestLiaisonNoticeHasNoTechnicalDetails(t *testing.T) {
 	tpl, err := mail.Parse()
 	if err != nil {

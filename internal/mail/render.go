@@ -28,6 +28,7 @@ const (
 	KindAdvisoryWithdraw = "advisory.withdrawn"         // AdvisoryNotice
 	KindLiaisonNotice    = "case.ready.liaison"         // R10: LiaisonNotice
 	KindLiaisonPublished = "advisory.published.liaison" // R10: LiaisonPublished
+	KindCustomerNotice   = "case.prenotice.customer"    // R9: LiaisonNotice, to entitled customers when the policy allows
 	KindConfirm          = "subscription.confirm"       // SubscriptionConfirm
 	KindReminder         = "clock.reminder"             // Reminder
 )
@@ -43,6 +44,7 @@ var kinds = map[string]any{
 	KindAdvisoryWithdraw: AdvisoryNotice{},
 	KindLiaisonNotice:    LiaisonNotice{},
 	KindLiaisonPublished: LiaisonPublished{},
+	KindCustomerNotice:   LiaisonNotice{},
 	KindConfirm:          SubscriptionConfirm{},
 	KindReminder:         Reminder{},
 }

@@ -162,7 +162,7 @@ func (h *Email) view(ctx context.Context, p casework.Mail) (v mail.View, skip st
 			return v, "", err
 		}
 		v.Data = mail.AdvisoryNotice{Revision: rev, URL: base + "/advisories/" + rev.AdvisoryID}
-	case mail.KindLiaisonNotice:
+	case mail.KindLiaisonNotice, mail.KindCustomerNotice:
 		n := mail.LiaisonNotice{Case: p.CaseKey, Title: d["title"], Summary: d["summary"], Severity: d["severity"], Product: d["product"],
 			Branches: list(d["branches"]), FixedVersions: list(d["fixed_versions"])}
 		if s := d["planned_disclosure"]; s != "" {

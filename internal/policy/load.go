@@ -145,6 +145,11 @@ type rawPolicy struct {
 	Calendars      map[string]rawCalendar `yaml:"calendars"`
 	Clocks         []rawClock             `yaml:"clocks"`
 	Releases       rawReleases            `yaml:"releases"`
+	Notifications  rawNotifications       `yaml:"notifications"`
+}
+
+type rawNotifications struct {
+	CustomerAdvance string `yaml:"customer_advance"`
 }
 
 type rawSeverity struct {
@@ -368,6 +373,14 @@ func (v *validator) policy(r *rawPolicy) *Policy {
 	v.calendars(p, r.Calendars)
 	v.clocks(p, r.Clocks)
 	v.releases(p, r.Releases)
+	if strings.TrimSpace(r.Notifications.CustomerAdvance) != "" {
+		d, ok := v.duration("notifications.customer_advance", r.Notifications.CustomerAdvance)
+		if ok && d.Unit != Hours && d.Unit != Days {
+			v.errorf("notifications.customer_advance", "%q: give hours or days, e.g. 24h or 2 days", r.Notifications.CustomerAdvance)
+		} else if ok {
+			p.CustomerAdvance = d
+		}
+	}
 	return p
 }
 

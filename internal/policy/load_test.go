@@ -374,3 +374,38 @@ func TestExampleComments(t *testing.T) {
 		}
 	}
 }
+
+func TestCustomerAdvance(t *testing.T) {
+	base, err := ExampleFile("default.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := Default().CustomerNoticeAt(time.Now()); ok {
+		t.Error("the default policy pre-notifies customers; it should only when configured")
+	}
+	planned := time.Date(2026, 3, 30, 9, 0, 0, 0, time.UTC) // the day after the switch to summer time
+	for _, tc := range []struct {
+		advance string
+		want    time.Time
+		err     string
+	}{
+		{"24h", planned.Add(-24 * time.Hour), ""},
+		{"2 days", time.Date(2026, 3, 28, 9, 0, 0, 0, time.UTC), ""},
+		{"5 business days", time.Time{}, "give hours or days"},
+		{"soon", time.Time{}, "notifications.customer_advance"},
+	} {
+		p, err := Load(append(append([]byte{}, base...), []byte("\nnotifications:\n  customer_advance: "+tc.advance+"\n")...))
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: %v, want an error naming %q", tc.advance, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.advance, err)
+		}
+		if got, ok := p.CustomerNoticeAt(planned); !ok || !got.Equal(tc.want) {
+			t.Errorf("%s: notice at %v (%v), want %v", tc.advance, got, ok, tc.want)
+		}
+	}
+}

@@ -64,6 +64,23 @@ type Policy struct {
 	Calendars map[string]*Calendar
 	// Releases is the release calendar (R16).
 	Releases ReleaseCalendar
+	// CustomerAdvance, when not zero, lets entitled customers hear of a
+	// coming disclosure this long before it (notifications.customer_advance:
+	// hours or days): what will be announced and when, no technical details.
+	CustomerAdvance Duration
+}
+
+// CustomerNoticeAt is when entitled customers are told of a disclosure
+// planned at planned, and false when the policy does not allow it.
+func (p *Policy) CustomerNoticeAt(planned time.Time) (time.Time, bool) {
+	d := p.CustomerAdvance
+	switch d.Unit {
+	case Hours:
+		return planned.Add(-time.Duration(d.N) * time.Hour), d.N > 0
+	case Days:
+		return planned.In(p.zone()).AddDate(0, 0, -d.N).UTC(), d.N > 0
+	}
+	return time.Time{}, false
 }
 
 // SeverityInfo is how a policy shows a severity: a color ("purple" or

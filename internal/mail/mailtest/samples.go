@@ -34,6 +34,7 @@ func Samples() map[string]any {
 			return r
 		}(), URL: "https://psirt.example/a"},
 		mail.KindLiaisonNotice:    mail.LiaisonNotice{Case: "VC-2026-0002", Title: "Stored XSS", Summary: "Update soon.", Severity: "medium", Product: "Acme", Branches: []string{"2.7", "2.6"}, FixedVersions: []string{"2.7.3"}, Planned: &planned},
+		mail.KindCustomerNotice:   mail.LiaisonNotice{Case: "VC-2026-0002", Title: "Stored XSS", Summary: "Update soon.", Severity: "medium", Product: "Acme", Branches: []string{"2.7", "2.6"}, FixedVersions: []string{"2.7.3"}, Planned: &planned},
 		mail.KindLiaisonPublished: mail.LiaisonPublished{Case: "VC-2026-0001", AdvisoryID: "VIGIL-SA-2026-001", Title: "RCE", URL: "https://psirt.example/a"},
 		mail.KindConfirm:          mail.SubscriptionConfirm{Product: "scheduler", ConfirmURL: "https://psirt.example/subscribe/confirm/vsc_x", UnsubscribeURL: "https://psirt.example/unsubscribe/vsu_x"},
 		mail.KindReminder:         mail.Reminder{Case: "VC-2026-0003", Clock: "triage", Due: planned, State: "breached"},
