@@ -738,6 +738,8 @@ func TestOpenAPIResponses(t *testing.T) {
 	// Products, branches, releases.
 	c.want(201, adm, post, v1+"/products", none, map[string]any{"slug": "scheduler", "name": "Acme Job Scheduler", "upstreams": []string{"OpenJDK 17"}})
 	c.want(409, adm, post, v1+"/products", none, map[string]any{"slug": "scheduler", "name": "Again"})
+	c.want(200, adm, post, v1+"/users/{id}/entitlements", at(id(eve)), map[string]any{"products": []string{"scheduler"}})
+	c.want(422, adm, post, v1+"/users/{id}/entitlements", at(id(bob)), map[string]any{"products": []string{"nope"}})
 	c.want(422, adm, post, v1+"/products", none, map[string]any{"slug": "Not a slug", "name": ""})
 	c.want(400, adm, post, v1+"/products", none, `{"slug":`)
 	unknown := map[string]any{"slug": "x", "name": "y", "colour": "red"}

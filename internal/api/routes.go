@@ -42,6 +42,7 @@ func (a *API) table() []route {
 		auth("POST", "/api/v1/users", user.ManageUsers, "Create a user", a.createUser),
 		auth("POST", "/api/v1/users/{id}/tokens", user.ManageUsers, "Issue an API token for a user", a.createToken),
 		auth("DELETE", "/api/v1/tokens/{id}", user.ManageUsers, "Revoke an API token", a.revokeToken),
+		auth("POST", "/api/v1/users/{id}/entitlements", user.ManageUsers, "Entitle a customer account to products' notifications (its support option)", a.entitle),
 
 		auth("GET", "/api/v1/products", user.ReadProducts, "List products", a.listProducts),
 		auth("POST", "/api/v1/products", user.ManageProducts, "Create a product", a.createProduct),
@@ -197,6 +198,24 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, map[string]any{"token": plain, "id": t.ID, "label": t.Label, "expires_at": t.ExpiresAt})
+}
+
+func (a *API) entitle(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Products []string `json:"products"`
+	}
+	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+		return err
+	}
+	subs, err := a.svc.Entitle(r.Context(), actor(r), id, in.Products)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, list(subs))
 }
 
 func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) error {
