@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -25,6 +26,9 @@ func builders() []builder {
 func handlers(c Config, svc *casework.Service, log *slog.Logger) (map[outbox.Channel]deliver.Handler, error) {
 	h := map[outbox.Channel]deliver.Handler{}
 	var errs []error
+	if c.OutboxInterval != 0 && c.OutboxInterval < minOutboxInterval {
+		errs = append(errs, fmt.Errorf("outbox_interval: %v is below %v (leave it unset for %v)", c.OutboxInterval, minOutboxInterval, defaultOutboxInterval))
+	}
 	for _, build := range builders() {
 		if err := build(c, svc, log, h); err != nil {
 			errs = append(errs, err)
@@ -33,13 +37,23 @@ func handlers(c Config, svc *casework.Service, log *slog.Logger) (map[outbox.Cha
 	return h, errors.Join(errs...)
 }
 
-// runOutbox delivers the outbox through the handlers until ctx ends.
-func runOutbox(ctx context.Context, h map[outbox.Channel]deliver.Handler, svc *casework.Service, log *slog.Logger) error {
+// The outbox worker's rest between rounds (config outbox_interval).
+const (
+	defaultOutboxInterval = 5 * time.Second
+	minOutboxInterval     = 100 * time.Millisecond
+)
+
+// runOutbox delivers the outbox through the handlers until ctx ends,
+// resting interval (0: the default) between rounds.
+func runOutbox(ctx context.Context, h map[outbox.Channel]deliver.Handler, svc *casework.Service, log *slog.Logger, interval time.Duration) error {
+	if interval == 0 {
+		interval = defaultOutboxInterval
+	}
 	var names []string
 	for ch := range h {
 		names = append(names, string(ch))
 	}
-	log.Info("outbox delivery", "channels", names)
+	log.Info("outbox delivery", "channels", names, "interval", interval)
 	w := &deliver.Worker{Store: svc.Store, Handlers: h, Now: svc.Now, Log: log}
-	return w.Run(ctx, 5*time.Second)
+	return w.Run(ctx, interval)
 }

@@ -50,6 +50,9 @@ type Config struct {
 	// Channels: each outbox channel is delivered once its section is set
 	// (channels.go); until then its messages wait in the outbox.
 	Channels Channels `yaml:"channels"`
+	// OutboxInterval is how long serve's outbox worker rests between
+	// rounds when the outbox is drained; 0 means 5s.
+	OutboxInterval time.Duration `yaml:"outbox_interval"`
 }
 
 // Channels configure what leaves vigil and what comes in (R1, R5, R9, R10).

@@ -92,7 +92,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	jobsDone := make(chan error, 2)
-	go func() { jobsDone <- runOutbox(jobs, hs, svc, log) }()
+	go func() { jobsDone <- runOutbox(jobs, hs, svc, log, c.OutboxInterval) }()
 	go func() { jobsDone <- runReminders(jobs, svc, log, time.Minute) }()
 	err = server.Serve(ctx, c.Addr, h, log, tlsFiles, func(a net.Addr) {
 		log.Info("vigil serving", "addr", a.String(), "tls", tlsFiles != nil, "store", svc.Store.Dialect(), "policy", svc.Policy.Name)
