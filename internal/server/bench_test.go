@@ -58,7 +58,7 @@ func BenchmarkLifecycle(b *testing.B) {
 				ReportTitle: "RCE in job import", ReportBody: "Posting a crafted job definition runs commands.",
 				Reporter: report.Contact{Name: "Jane Finder", Email: "jane@research.example"},
 				Title:    "Remote code execution in the job import", Summary: "Remote code execution.", Details: "YAML deserialisation.",
-				CVE: fmt.Sprintf("CVE-2026-%d", 100000+i), CVEDescription: "Deserialisation of untrusted data.", ChangeRequest: "SEC-1",
+				CVE: fmt.Sprintf("CVE-2026-%d", 100000+i), CVEDescription: "Deserialisation of untrusted data in the job import allows remote code execution.", ChangeRequest: "SEC-1",
 				Evidence: "exploit re-run: refused", Fixture: f, Branches: []string{"2.7", "2.6", "2.5"},
 				Versions: map[string]string{"2.7": "", "2.6": ""}, Planned: e.clock.Now().Add(2 * time.Hour), Until: vcase.Disclosed,
 			})
