@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/product"
 	"github.com/vigil-psirt/vigil/internal/report"
 	"github.com/vigil-psirt/vigil/internal/store"
+	"github.com/vigil-psirt/vigil/internal/subscription"
 	"github.com/vigil-psirt/vigil/internal/user"
 	"github.com/vigil-psirt/vigil/internal/vcase"
 )
@@ -42,15 +44,15 @@ func (a *API) table() []route {
 		auth("POST", "/api/v1/users", user.ManageUsers, "Create a user", a.createUser),
 		auth("POST", "/api/v1/users/{id}/tokens", user.ManageUsers, "Issue an API token for a user", a.createToken),
 		auth("DELETE", "/api/v1/tokens/{id}", user.ManageUsers, "Revoke an API token", a.revokeToken),
-		auth("POST", "/api/v1/users/{id}/entitlements", user.ManageUsers, "Entitle a customer account to products' notifications (its support option)", a.entitle),
+		auth("POST", "/api/v1/users/{id}/entitlements", user.ManageUsers, "Entitle a customer account to products' notifications (its support option)", byID(a, 200, a.entitle)),
 
 		auth("GET", "/api/v1/products", user.ReadProducts, "List products", a.listProducts),
 		auth("POST", "/api/v1/products", user.ManageProducts, "Create a product", a.createProduct),
 		auth("GET", "/api/v1/products/{slug}", user.ReadProducts, "A product with its branches and releases", a.getProduct),
 		auth("POST", "/api/v1/products/{slug}/branches", user.ManageProducts, "Add a branch", a.createBranch),
-		auth("PATCH", "/api/v1/branches/{id}", user.ManageProducts, "Change a branch (maintenance, end of life)", a.updateBranch),
+		auth("PATCH", "/api/v1/branches/{id}", user.ManageProducts, "Change a branch (maintenance, end of life)", byID(a, 200, a.svc.UpdateBranch)),
 		auth("POST", "/api/v1/branches/{id}/releases", user.ManageProducts, "Plan a release; the version defaults to the next security upgrade", a.createRelease),
-		auth("PATCH", "/api/v1/releases/{id}", user.ManageProducts, "Move a release through QA to publication", a.updateRelease),
+		auth("PATCH", "/api/v1/releases/{id}", user.ManageProducts, "Move a release through QA to publication", byID(a, 200, a.svc.UpdateRelease)),
 		auth("GET", "/api/v1/supported", user.ReadProducts, "Supported products and their latest stable versions (R11)", a.supported),
 
 		auth("GET", "/api/v1/reports", user.ReadReports, "List reports", a.listReports),
@@ -65,7 +67,7 @@ func (a *API) table() []route {
 		auth("PATCH", "/api/v1/cases/{id}/fixes/{branch}", user.EditFixes, "Record a fix's progress and verification on a branch", a.updateFix),
 		auth("POST", "/api/v1/cases/{id}/transitions", user.ManageCases, "Take a lifecycle transition", a.transition),
 		auth("GET", "/api/v1/cases/{id}/cve", user.ReadCases, "The CVE record the case would publish, with every lint problem", a.previewCVE),
-		auth("POST", "/api/v1/cases/{id}/revisions", user.ManageCases, "Publish the next revision of a disclosed case's advisory, or withdraw it", a.revise),
+		auth("POST", "/api/v1/cases/{id}/revisions", user.ManageCases, "Publish the next revision of a disclosed case's advisory, or withdraw it", byID(a, http.StatusCreated, a.svc.Revise)),
 
 		auth("GET", "/api/v1/schedule", user.ReadSchedule, "Coming disclosures with their announcement summary (R10)", a.schedule),
 		auth("GET", "/api/v1/audit", user.ReadAudit, "The audit trail, newest first", a.listAudit),
@@ -198,24 +200,6 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, map[string]any{"token": plain, "id": t.ID, "label": t.Label, "expires_at": t.ExpiresAt})
-}
-
-func (a *API) entitle(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Products []string `json:"products"`
-	}
-	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
-		return err
-	}
-	subs, err := a.svc.Entitle(r.Context(), actor(r), id, in.Products)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, 200, list(subs))
 }
 
 func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) error {
@@ -372,22 +356,6 @@ func (a *API) createBranch(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, b)
 }
 
-func (a *API) updateBranch(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in casework.BranchPatch
-	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
-		return err
-	}
-	b, err := a.svc.UpdateBranch(r.Context(), actor(r), id, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, 200, b)
-}
-
 func (a *API) createRelease(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -403,22 +371,6 @@ func (a *API) createRelease(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, rel)
-}
-
-func (a *API) updateRelease(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in casework.ReleasePatch
-	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
-		return err
-	}
-	rel, err := a.svc.UpdateRelease(r.Context(), actor(r), id, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, 200, rel)
 }
 
 func (a *API) listReports(w http.ResponseWriter, r *http.Request) error {
@@ -660,22 +612,6 @@ func (a *API) previewCVE(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 200, p)
-}
-
-func (a *API) revise(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in casework.Revision
-	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
-		return err
-	}
-	rev, err := a.svc.Revise(r.Context(), actor(r), id, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, rev)
 }
 
 func (a *API) updateCase(w http.ResponseWriter, r *http.Request) error {
@@ -939,4 +875,35 @@ func (a *API) rejectCVE(w http.ResponseWriter, r *http.Request) error {
 		return a.cveProblem(w, r, err)
 	}
 	return writeJSON(w, 200, v)
+}
+
+// byID is the handler of a change to the resource whose id is in the path:
+// it decodes the body into In, applies it and answers with status and the
+// result.
+func byID[In, Out any](a *API, status int, apply func(context.Context, casework.Actor, int64, In) (Out, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in In
+		if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+			return err
+		}
+		out, err := apply(r.Context(), actor(r), id, in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, status, out)
+	}
+}
+
+// entitlement is the body of an entitlement.
+type entitlement struct {
+	Products []string `json:"products"`
+}
+
+func (a *API) entitle(ctx context.Context, who casework.Actor, id int64, in entitlement) ([]subscription.Subscription, error) {
+	subs, err := a.svc.Entitle(ctx, who, id, in.Products)
+	return list(subs), err
 }
