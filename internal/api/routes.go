@@ -58,8 +58,8 @@ func (a *API) table() []route {
 		auth("GET", "/api/v1/reports", user.ReadReports, "List reports", a.listReports),
 		auth("POST", "/api/v1/reports", user.ReadReports, "Record a report received by mail or ticket", a.createReport),
 		auth("GET", "/api/v1/reports/{id}", user.ReadReports, "A report with its messages", a.getReport),
-		auth("POST", "/api/v1/reports/{id}/link", user.ManageCases, "Merge a report into a case", a.linkReport),
-		auth("POST", "/api/v1/reports/{id}/messages", user.ReadReports, "Send a message to the reporter", a.teamMessage),
+		auth("POST", "/api/v1/reports/{id}/link", user.ManageCases, "Merge a report into a case", byID(a, 200, a.linkReport)),
+		auth("POST", "/api/v1/reports/{id}/messages", user.ReadReports, "Send a message to the reporter", byID(a, http.StatusCreated, a.teamMessage)),
 
 		auth("GET", "/api/v1/cases", user.ReadCases, "List cases", a.listCases),
 		auth("GET", "/api/v1/cases/{id}", user.ReadCases, "A case with its allowed transitions and deadlines", a.getCase),
@@ -430,42 +430,6 @@ func (a *API) getReport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 200, map[string]any{"report": rep, "messages": list(msgs)})
-}
-
-func (a *API) linkReport(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		CaseID int64 `json:"case_id"`
-	}
-	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
-		return err
-	}
-	rep, err := a.svc.LinkReport(r.Context(), actor(r), id, in.CaseID)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, 200, rep)
-}
-
-func (a *API) teamMessage(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Body string `json:"body"`
-	}
-	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
-		return err
-	}
-	m, err := a.svc.TeamMessage(r.Context(), actor(r), id, in.Body)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, m)
 }
 
 // engineerMay reports whether an engineer works on the case: engineers see
@@ -906,4 +870,20 @@ type entitlement struct {
 func (a *API) entitle(ctx context.Context, who casework.Actor, id int64, in entitlement) ([]subscription.Subscription, error) {
 	subs, err := a.svc.Entitle(ctx, who, id, in.Products)
 	return list(subs), err
+}
+
+type link struct {
+	CaseID int64 `json:"case_id"`
+}
+
+func (a *API) linkReport(ctx context.Context, who casework.Actor, id int64, in link) (report.Report, error) {
+	return a.svc.LinkReport(ctx, who, id, in.CaseID)
+}
+
+type message struct {
+	Body string `json:"body"`
+}
+
+func (a *API) teamMessage(ctx context.Context, who casework.Actor, id int64, in message) (report.Message, error) {
+	return a.svc.TeamMessage(ctx, who, id, in.Body)
 }
