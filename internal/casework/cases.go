@@ -131,67 +131,51 @@ var ErrClosed = errors.New("case is closed")
 
 func applyPatch(c *vcase.Case, p CasePatch) []string {
 	var changed []string
-	set := func(name string, ok bool) {
-		if ok {
-			changed = append(changed, name)
+	trim := func(s *string) *string {
+		if s == nil {
+			return nil
 		}
+		t := strings.TrimSpace(*s)
+		return &t
 	}
-	if p.Title != nil {
-		c.Title = strings.TrimSpace(*p.Title)
-	}
-	set("title", p.Title != nil)
-	if p.Summary != nil {
-		c.Summary = *p.Summary
-	}
-	set("summary", p.Summary != nil)
-	if p.Details != nil {
-		c.Details = *p.Details
-	}
-	set("details", p.Details != nil)
-	if p.Workaround != nil {
-		c.Workaround = *p.Workaround
-	}
-	set("workaround", p.Workaround != nil)
-	if p.ProductID != nil {
-		c.ProductID = p.ProductID
-	}
-	set("product_id", p.ProductID != nil)
-	if p.Risk != nil {
-		c.Risk = *p.Risk
-	}
-	set("risk", p.Risk != nil)
-	if p.CVEID != nil {
-		c.CVEID = strings.TrimSpace(*p.CVEID)
-	}
-	set("cve_id", p.CVEID != nil)
-	if p.CVEDraft != nil {
-		c.CVEDraft = *p.CVEDraft
-	}
-	set("cve_draft", p.CVEDraft != nil)
-	if p.ChangeRequest != nil {
-		cr := *p.ChangeRequest
-		c.ChangeRequest = &cr
-	}
-	set("change_request", p.ChangeRequest != nil)
-	if p.TaskForce != nil {
-		c.TaskForce = *p.TaskForce
-	}
-	set("task_force", p.TaskForce != nil)
+	var planned *time.Time
 	if p.PlannedDisclosure != nil {
 		t := p.PlannedDisclosure.UTC()
-		c.PlannedDisclose = &t
+		planned = &t
 	}
-	set("planned_disclosure", p.PlannedDisclosure != nil)
-	if p.Credits != nil {
-		c.Credits = *p.Credits
+	patch(&changed, "title", &c.Title, trim(p.Title))
+	patch(&changed, "summary", &c.Summary, p.Summary)
+	patch(&changed, "details", &c.Details, p.Details)
+	patch(&changed, "workaround", &c.Workaround, p.Workaround)
+	patch(&changed, "product_id", &c.ProductID, ptrTo(p.ProductID))
+	patch(&changed, "risk", &c.Risk, p.Risk)
+	patch(&changed, "cve_id", &c.CVEID, trim(p.CVEID))
+	patch(&changed, "cve_draft", &c.CVEDraft, p.CVEDraft)
+	patch(&changed, "change_request", &c.ChangeRequest, ptrTo(p.ChangeRequest))
+	patch(&changed, "task_force", &c.TaskForce, p.TaskForce)
+	patch(&changed, "planned_disclosure", &c.PlannedDisclose, ptrTo(planned))
+	patch(&changed, "credits", &c.Credits, p.Credits)
+	patch(&changed, "references", &c.References, p.References)
+	if p.AffectedBranches != nil {
+		changed = append(changed, "affected_branches") // set by setBranches
 	}
-	set("credits", p.Credits != nil)
-	if p.References != nil {
-		c.References = *p.References
-	}
-	set("references", p.References != nil)
-	set("affected_branches", p.AffectedBranches != nil)
 	return changed
+}
+
+// patch sets *dst to *src when src is given, and names the field changed.
+func patch[T any](changed *[]string, name string, dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+		*changed = append(*changed, name)
+	}
+}
+
+// ptrTo makes an optional pointer field patchable: nil stays "not given".
+func ptrTo[T any](p *T) **T {
+	if p == nil {
+		return nil
+	}
+	return &p
 }
 
 // setBranches makes the fixes match the affected branches, which must belong
