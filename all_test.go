@@ -28,6 +28,8 @@ var allowed = map[string]string{
 	"github.com/ProtonMail/go-crypto":          "OpenPGP keys and detached signatures for the CSAF provider (the library gocsaf itself uses)",
 	"github.com/emersion/go-smtp":              "the inbound SMTP listener of the security address (the maintained Go SMTP server)",
 	"golang.org/x/text":                        "the charsets of inbound mail (ISO-8859-*, windows-125x, ...), by their WHATWG names",
+	"github.com/package-url/packageurl-go":     "parses and normalises package URLs (purl) in SBOMs: the purl project's own Go library",
+	"github.com/spdx/tools-golang":             "reads SPDX 2.x JSON and tag-value SBOMs: the SPDX project's own Go library",
 }
 
 func TestDependencies(t *testing.T) {
@@ -123,7 +125,7 @@ func TestModTidy(t *testing.T) {
 func TestImportRules(t *testing.T) {
 	const mod = "github.com/vigil-psirt/vigil/internal/"
 	domain := []string{"advisory", "audit", "cvss", "mail", "outbox", "policy", "product", "report", "secret", "subscription", "user", "vcase",
-		"cdx", "csaf", "cve5", "feed", "openvex", "osv", "signing", "inmail", "version"} // pure formats too
+		"cdx", "csaf", "cve5", "feed", "openvex", "osv", "signing", "inmail", "sbom", "version"} // pure formats too
 	forbiddenForDomain := []string{"database/sql", "net/http", "os/exec", mod + "store", mod + "api", mod + "site", mod + "server", mod + "casework", mod + "cli"}
 	out := run(t, "go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./internal/...")
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {

@@ -1,0 +1,277 @@
+// Package sbom reads software bills of materials into one flat list of
+// components that vulnerability matching can use: CycloneDX 1.0–1.7 (JSON and
+// XML, through the CycloneDX project's cyclonedx-go), SPDX 2.1–2.3 (JSON and
+// tag-value, through the SPDX project's tools-golang) and Debian dpkg status
+// files (/var/lib/dpkg/status, parsed here: the format is a few lines of
+// deb822).
+//
+// Invariants of a parsed SBOM:
+//   - Parsing is pure: it reads the io.Reader once, at most MaxSize bytes, and
+//     touches no file, network or clock. A document larger than MaxSize, with
+//     more than MaxComponents components, or nested deeper than MaxDepth is
+//     rejected as a whole, never half-read.
+//   - Every error names the file (the name given to Parse) and, where the
+//     format allows, the place (line and column, or the path of the element).
+//     No input makes the parser panic (fuzzed per format).
+//   - Every Component with a PURL has it normalised: lowercase type, the
+//     type's own case rules (Go module paths keep their case because the Go
+//     module proxy and the Go vulnerability database are case-sensitive),
+//     qualifiers sorted without empty values, and for Debian only the arch and
+//     distro qualifiers: pkg:deb/debian/NAME@VERSION?arch=..&distro=.. .
+//   - A Component with an empty PURL or an empty Ecosystem has a Problem in
+//     Unidentified with the same Ref; such components are kept so that a CPE
+//     match can still be attempted on explicit request.
+//   - No two Components have the same non-empty PURL: a repeated package is
+//     counted in Duplicates.
+//   - A deb purl without its vendor namespace (pkg:deb/NAME, as syft writes
+//     for some catalogers) takes the vendor and distro from the document's
+//     operating-system component when it has one.
+//   - A Debian component (Ecosystem "Debian" or "Ubuntu") always has Source
+//     and SourceVersion: from the purl's upstream qualifier, syft's
+//     syft:metadata:source / sourceVersion properties, the dpkg Source field,
+//     or, when none says otherwise, the binary's own name and version (Debian's
+//     rule for a binary built from the source package of the same name).
+//   - Components that are not packages (CycloneDX file and operating-system
+//     components, dpkg entries not in state "installed") are counted in
+//     Skipped, not listed.
+package sbom
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Limits of what Parse accepts.
+const (
+	MaxSize       = 200 << 20 // bytes of one document
+	MaxComponents = 500_000   // components (packages) in one document
+	MaxDepth      = 64        // nesting of CycloneDX components
+)
+
+// Formats that ParseFormat accepts.
+const (
+	CycloneDXJSON = "cyclonedx-json"
+	CycloneDXXML  = "cyclonedx-xml"
+	SPDXJSON      = "spdx-json"
+	SPDXTag       = "spdx-tag"
+	DpkgStatus    = "dpkg-status"
+)
+
+// Formats lists the formats in the order detection tries them.
+var Formats = []string{CycloneDXJSON, CycloneDXXML, SPDXJSON, SPDXTag, DpkgStatus}
+
+// Errors a caller can test with errors.Is.
+var (
+	ErrTooLarge = errors.New("document too large")
+	ErrFormat   = errors.New("unknown SBOM format")
+	ErrInvalid  = errors.New("invalid SBOM")
+)
+
+// SBOM is what one document says is inside a release.
+type SBOM struct {
+	Format       string // one of Formats
+	SpecVersion  string // "1.6", "SPDX-2.3"; empty for dpkg status
+	Name         string // the document's own name, or the file name when it has none
+	Components   []Component
+	Unidentified []Problem
+	Skipped      int // entries that are not packages (files, the operating system, removed dpkg packages)
+	Duplicates   int // components dropped because an earlier one has the same PURL
+}
+
+// Component is one package found in the SBOM.
+type Component struct {
+	Name          string   // as the document names it
+	Version       string   // as the document gives it
+	PURL          string   // normalised; empty when the component could not be identified
+	Ecosystem     string   // OSV ecosystem name ("Debian", "Go", "npm", "PyPI", "Maven", "crates.io", ...); empty when unknown
+	Package       string   // the package name as OSV names it in Ecosystem ("group:artifact" for Maven, the module path for Go)
+	Source        string   // Debian source package name
+	SourceVersion string   // Debian source package version
+	Group         string   // CycloneDX group
+	Licenses      []string // SPDX ids, expressions or names as given
+	CPE           string   // the first CPE the document gives, for opt-in CPE matching
+	Ref           string   // bom-ref, SPDX id, or "Package: NAME" for dpkg
+}
+
+// Problem is a component that could not be identified, or an entry that
+// could not be read, with where it is in the file.
+type Problem struct {
+	Place   string // "FILE: components[3]", "FILE:120"
+	Ref     string // the component's Ref when it has one
+	Message string
+}
+
+func (p Problem) String() string { return p.Place + ": " + p.Message }
+
+// Parse reads one SBOM, detecting its format from its content. name is the
+// file name used in errors and problems.
+func Parse(r io.Reader, name string) (*SBOM, error) {
+	data, err := readAll(r, name)
+	if err != nil {
+		return nil, err
+	}
+	format, err := detect(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return parse(data, name, format)
+}
+
+// ParseFormat reads one SBOM in the given format (one of Formats).
+func ParseFormat(r io.Reader, name, format string) (*SBOM, error) {
+	switch format {
+	case CycloneDXJSON, CycloneDXXML, SPDXJSON, SPDXTag, DpkgStatus:
+	default:
+		return nil, fmt.Errorf("%s: %w %q (want one of %s)", name, ErrFormat, format, strings.Join(Formats, ", "))
+	}
+	data, err := readAll(r, name)
+	if err != nil {
+		return nil, err
+	}
+	return parse(data, name, format)
+}
+
+func parse(data []byte, name, format string) (s *SBOM, err error) {
+	// The format libraries are well kept but not ours: a panic on hostile
+	// input becomes an error naming the file rather than a crashed import.
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("%s: %w: %s parser failed: %v", name, ErrInvalid, format, r)
+		}
+	}()
+	switch format {
+	case CycloneDXJSON:
+		s, err = parseCycloneDX(data, name, false)
+	case CycloneDXXML:
+		s, err = parseCycloneDX(data, name, true)
+	case SPDXJSON:
+		s, err = parseSPDX(data, name, false)
+	case SPDXTag:
+		s, err = parseSPDX(data, name, true)
+	case DpkgStatus:
+		s, err = parseDpkg(data, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.Format = format
+	s.dedupe()
+	if s.Name == "" {
+		s.Name = name
+	}
+	return s, nil
+}
+
+func readAll(r io.Reader, name string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("%s: %w: more than %d bytes", name, ErrTooLarge, MaxSize)
+	}
+	return data, nil
+}
+
+// detect names the format of data from its first bytes and, for JSON, its
+// top-level keys.
+func detect(data []byte) (string, error) {
+	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	trimmed = bytes.TrimPrefix(trimmed, []byte("\xef\xbb\xbf"))
+	if len(trimmed) == 0 {
+		return "", fmt.Errorf("%w: empty document", ErrFormat)
+	}
+	switch trimmed[0] {
+	case '{':
+		var probe struct {
+			BOMFormat   string `json:"bomFormat"`
+			SPDXVersion string `json:"spdxVersion"`
+			Context     any    `json:"@context"`
+		}
+		if err := json.Unmarshal(trimmed, &probe); err != nil {
+			return "", fmt.Errorf("%w: %s", ErrInvalid, jsonPlace(trimmed, err))
+		}
+		switch {
+		case probe.BOMFormat != "":
+			return CycloneDXJSON, nil
+		case probe.SPDXVersion != "":
+			return SPDXJSON, nil
+		case strings.Contains(fmt.Sprint(probe.Context), "spdx.org/rdf/3"):
+			return "", fmt.Errorf("%w: SPDX 3 JSON-LD is not supported (SPDX 2.3 JSON and tag-value are)", ErrFormat)
+		}
+		return "", fmt.Errorf("%w: JSON document with neither bomFormat (CycloneDX) nor spdxVersion (SPDX)", ErrFormat)
+	case '<':
+		return CycloneDXXML, nil
+	}
+	sc := bufio.NewScanner(bytes.NewReader(trimmed))
+	sc.Buffer(nil, maxLine)
+	for n := 0; sc.Scan() && n < 1000; n++ {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "SPDXVersion:"):
+			return SPDXTag, nil
+		case strings.HasPrefix(line, "Package:"):
+			return DpkgStatus, nil
+		}
+	}
+	return "", fmt.Errorf("%w: neither JSON, XML, SPDX tag-value nor a dpkg status file", ErrFormat)
+}
+
+const maxLine = 1 << 20
+
+// jsonPlace turns a encoding/json error into "line L, column C: message".
+func jsonPlace(data []byte, err error) string {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &syn):
+		return lineCol(data, syn.Offset) + ": " + syn.Error()
+	case errors.As(err, &typ):
+		where := lineCol(data, typ.Offset)
+		if typ.Field != "" {
+			where += " (" + typ.Field + ")"
+		}
+		return where + ": cannot use JSON " + typ.Value + " as " + typ.Type.String()
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return lineCol(data, int64(len(data))) + ": truncated JSON"
+	}
+	return err.Error()
+}
+
+func lineCol(data []byte, offset int64) string {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	if offset < 0 {
+		offset = 0
+	}
+	before := data[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := offset - int64(bytes.LastIndexByte(before, '\n'))
+	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+// dedupe drops components whose PURL an earlier component already has.
+func (s *SBOM) dedupe() {
+	seen := make(map[string]bool, len(s.Components))
+	kept := s.Components[:0]
+	for _, c := range s.Components {
+		if c.PURL != "" {
+			if seen[c.PURL] {
+				s.Duplicates++
+				continue
+			}
+			seen[c.PURL] = true
+		}
+		kept = append(kept, c)
+	}
+	clear(s.Components[len(kept):])
+	s.Components = kept
+}

@@ -1,0 +1,153 @@
+package sbom
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx"
+	"github.com/spdx/tools-golang/tagvalue"
+)
+
+func parseSPDX(data []byte, name string, isTag bool) (*SBOM, error) {
+	var (
+		doc     *spdx.Document
+		err     error
+		version string
+		lines   []int // line of each PackageName in a tag-value document
+	)
+	if isTag {
+		version, lines, err = scanTagValue(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w: %v", name, ErrInvalid, err)
+		}
+		doc, err = tagvalue.Read(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w: %v", name, ErrInvalid, err)
+		}
+	} else {
+		var probe struct {
+			SPDXVersion string `json:"spdxVersion"`
+		}
+		if err := json.Unmarshal(data, &probe); err != nil {
+			return nil, fmt.Errorf("%s: %w: %s", name, ErrInvalid, jsonPlace(data, err))
+		}
+		version = probe.SPDXVersion
+		doc, err = spdxjson.Read(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w: %s", name, ErrInvalid, jsonPlace(data, err))
+		}
+	}
+	if len(doc.Packages) > MaxComponents {
+		return nil, fmt.Errorf("%s: %w: %d packages, more than %d", name, ErrTooLarge, len(doc.Packages), MaxComponents)
+	}
+	s := &SBOM{SpecVersion: version, Name: doc.DocumentName}
+	for i, p := range doc.Packages {
+		if p == nil {
+			continue
+		}
+		place := "packages[" + strconv.Itoa(i) + "]"
+		if isTag && len(lines) == len(doc.Packages) {
+			place = "line " + strconv.Itoa(lines[i])
+		}
+		addSPDX(s, name, place, p)
+	}
+	return s, nil
+}
+
+func addSPDX(s *SBOM, file, place string, p *spdx.Package) {
+	c := Component{
+		Name:    p.PackageName,
+		Version: p.PackageVersion,
+		Ref:     string(p.PackageSPDXIdentifier),
+	}
+	if c.Ref == "" {
+		c.Ref = place
+	}
+	for _, l := range []string{p.PackageLicenseConcluded, p.PackageLicenseDeclared} {
+		if l != "" && l != "NOASSERTION" && l != "NONE" && !contains(c.Licenses, l) {
+			c.Licenses = append(c.Licenses, l)
+		}
+	}
+	var purl string
+	for _, ref := range p.PackageExternalReferences {
+		if ref == nil {
+			continue
+		}
+		switch ref.RefType {
+		case "purl":
+			if purl == "" {
+				purl = ref.Locator
+			}
+		case "cpe23Type", "cpe22Type":
+			if c.CPE == "" {
+				c.CPE = ref.Locator
+			}
+		}
+	}
+	if purl == "" {
+		switch p.PrimaryPackagePurpose {
+		case "FILE", "OPERATING-SYSTEM", "OPERATING_SYSTEM":
+			s.Skipped++
+			return
+		}
+		s.problem(file, place, &c, "no purl: the package cannot be identified (name "+strconv.Quote(truncate(p.PackageName))+")")
+	} else if err := identify(&c, purl, debianSource{}); err != nil {
+		s.problem(file, place, &c, err.Error())
+	}
+	s.Components = append(s.Components, c)
+}
+
+// scanTagValue finds the SPDXVersion of a tag-value document and the line of
+// each PackageName, skipping <text> blocks, and rejects lines too long to
+// read.
+func scanTagValue(data []byte) (version string, lines []int, err error) {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, maxLine)
+	inText := false
+	n := 0
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if inText {
+			if strings.Contains(line, "</text>") {
+				inText = false
+			}
+			continue
+		}
+		tag, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		value = strings.TrimSpace(value)
+		if strings.Contains(value, "<text>") && !strings.Contains(value, "</text>") {
+			inText = true
+			continue
+		}
+		switch strings.TrimSpace(tag) {
+		case "SPDXVersion":
+			if version == "" {
+				version = value
+			}
+		case "PackageName":
+			lines = append(lines, n)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return "", nil, fmt.Errorf("line %d: %v", n+1, err)
+	}
+	return version, lines, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
