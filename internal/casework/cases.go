@@ -92,6 +92,17 @@ func (s *Service) UpdateCase(ctx context.Context, a Actor, id int64, p CasePatch
 				c.ExploitedKnown = &now
 			}
 		}
+		if c.CVEID != "" && c.CVEID != before.CVEID {
+			// One of the CNA's own IDs that is already published or
+			// rejected cannot be given to another vulnerability.
+			switch id, err := tx.CVEIDByID(ctx, c.CVEID); {
+			case errors.Is(err, store.ErrNotFound):
+			case err != nil:
+				return err
+			case id.State == store.CVEIDPublished || id.State == store.CVEIDRejected:
+				problems = append(problems, fmt.Errorf("cve_id: %s is %s and cannot be assigned again", c.CVEID, id.State))
+			}
+		}
 		if p.ProductID != nil {
 			if _, err := tx.ProductByID(ctx, *p.ProductID); err != nil {
 				problems = append(problems, fmt.Errorf("product_id: product %d: %w", *p.ProductID, err))

@@ -188,6 +188,12 @@ func TestCVEServicesEndToEnd(t *testing.T) {
 		if _, err := w.svc.RejectCVEID(w.ctx, alice, "CVE-2026-424242", ""); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("rejecting an ID vigil did not reserve: %v", err)
 		}
+		// A rejected (or published) ID of the CNA cannot go to another case.
+		taken := unused
+		var inv *casework.InvalidError
+		if _, err := w.svc.UpdateCase(w.ctx, alice, w.caseOf(w.submit("takes a rejected ID")).ID, casework.CasePatch{CVEID: &taken}); !errors.As(err, &inv) {
+			t.Errorf("a case took the rejected %s: %v", unused, err)
+		}
 		if n := countAudit(w.audit(), "cve.reject", "cve:"+unused); n != 1 {
 			t.Errorf("%d cve.reject audit events", n)
 		}
