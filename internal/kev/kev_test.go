@@ -103,7 +103,7 @@ func TestBadInput(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
 		{"empty", ``, "kev.json: EOF"},
 		{"truncated", small[:200], "kev.json: unexpected EOF"},
-		{"syntax", "{\n\"title\": x}", "kev.json: line 2, column 11"},
+		{"syntax", "{\n\"title\": x}", "kev.json: line 2, column 10"},
 		{"not a catalog", `{"title":"x"}`, "not a KEV catalog"},
 		{"trailing", `{"vulnerabilities":[]}]`, "data after the catalog"},
 	} {

@@ -147,8 +147,8 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"empty", ``, "EOF"},
 		{"truncated", "{\n \"id\": \"GO-1\",\n \"affected\": [", "unexpected EOF"},
-		{"syntax", "{\n \"id\": \"GO-1\",\n x}", "line 3, column 3"},
-		{"type", "{\n \"id\": 5}", "line 2, column 9"},
+		{"syntax", "{\n \"id\": \"GO-1\",\n x}", "line 3, column 2"},
+		{"type", "{\n \"id\": 5}", "line 2, column 8"},
 		{"trailing", `{"id":"A"} {}`, "data after the record"},
 		{"no id", `{"modified":"2024-01-01T00:00:00Z"}`, "id: missing"},
 		{"bad time", `{"id":"A","modified":"yesterday"}`, "cannot parse"},

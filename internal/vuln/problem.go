@@ -38,6 +38,11 @@ func JSONError(data []byte, err error) error {
 	if offset < 0 || offset > int64(len(data)) {
 		return err
 	}
+	// The offset is just past the last byte read: the offending character
+	// of a syntax error, the end of the value of a type error.
+	if offset > 0 {
+		offset--
+	}
 	before := data[:offset]
 	line := bytes.Count(before, []byte("\n")) + 1
 	col := int(offset) - bytes.LastIndexByte(before, '\n')
