@@ -23,8 +23,39 @@ func init() {
 	}
 }
 
+// cdxDocument is the part of a CycloneDX BOM that says what is inside. It
+// reuses cyclonedx-go's types for the parts with format-specific rules (spec
+// versions, license choices, properties, component types) but decodes only
+// the fields identification needs: cyclonedx-go v0.12.0 rejects some official
+// valid examples (the 1.6/1.7 attestation declarations, the 1.7 patent
+// assertions' asserter given as a reference) over fields an SBOM import does
+// not use, and the dependency graph can be larger than the components.
+type cdxDocument struct {
+	XMLName     xml.Name
+	XMLNS       string          `json:"-" xml:"xmlns,attr"`
+	BOMFormat   string          `json:"bomFormat" xml:"-"`
+	SpecVersion cdx.SpecVersion `json:"specVersion" xml:"-"`
+	Metadata    *struct {
+		Component *cdxComponent `json:"component" xml:"component"`
+	} `json:"metadata" xml:"metadata"`
+	Components *[]cdxComponent `json:"components" xml:"components>component"`
+}
+
+type cdxComponent struct {
+	BOMRef     string            `json:"bom-ref" xml:"bom-ref,attr"`
+	Type       cdx.ComponentType `json:"type" xml:"type,attr"`
+	Group      string            `json:"group" xml:"group"`
+	Name       string            `json:"name" xml:"name"`
+	Version    string            `json:"version" xml:"version"`
+	PackageURL string            `json:"purl" xml:"purl"`
+	CPE        string            `json:"cpe" xml:"cpe"`
+	Licenses   *cdx.Licenses     `json:"licenses" xml:"licenses"`
+	Properties *[]cdx.Property   `json:"properties" xml:"properties>property"`
+	Components *[]cdxComponent   `json:"components" xml:"components>component"`
+}
+
 func parseCycloneDX(data []byte, name string, isXML bool) (*SBOM, error) {
-	var bom cdx.BOM
+	var bom cdxDocument
 	if isXML {
 		dec := xml.NewDecoder(bytes.NewReader(data))
 		if err := dec.Decode(&bom); err != nil {
@@ -62,7 +93,7 @@ func parseCycloneDX(data []byte, name string, isXML bool) (*SBOM, error) {
 	return s, nil
 }
 
-func walkComponents(s *SBOM, file, path string, comps []cdx.Component, depth int, os debianSource) error {
+func walkComponents(s *SBOM, file, path string, comps []cdxComponent, depth int, os debianSource) error {
 	if depth >= MaxDepth {
 		return fmt.Errorf("%s: %s: %w: components nested deeper than %d", file, path, ErrTooLarge, MaxDepth)
 	}
@@ -82,7 +113,7 @@ func walkComponents(s *SBOM, file, path string, comps []cdx.Component, depth int
 	return nil
 }
 
-func addCycloneDX(s *SBOM, file, place string, cc *cdx.Component, os debianSource) {
+func addCycloneDX(s *SBOM, file, place string, cc *cdxComponent, os debianSource) {
 	switch cc.Type {
 	case cdx.ComponentTypeFile, cdx.ComponentTypeOS:
 		if cc.PackageURL == "" {
@@ -143,7 +174,7 @@ func addCycloneDX(s *SBOM, file, place string, cc *cdx.Component, os debianSourc
 
 // operatingSystem finds the vendor and distro of the first top-level
 // operating-system component ("debian" 11.11 gives debian, debian-11.11).
-func operatingSystem(comps []cdx.Component) debianSource {
+func operatingSystem(comps []cdxComponent) debianSource {
 	for _, c := range comps {
 		if c.Type == cdx.ComponentTypeOS && c.Name != "" {
 			vendor := strings.ToLower(c.Name)

@@ -224,7 +224,7 @@ func detect(data []byte) (string, error) {
 
 const maxLine = 1 << 20
 
-// jsonPlace turns a encoding/json error into "line L, column C: message".
+// jsonPlace turns an encoding/json error into "line L, column C: message".
 func jsonPlace(data []byte, err error) string {
 	var (
 		syn *json.SyntaxError
@@ -254,7 +254,9 @@ func lineCol(data []byte, offset int64) string {
 	}
 	before := data[:offset]
 	line := bytes.Count(before, []byte("\n")) + 1
-	col := offset - int64(bytes.LastIndexByte(before, '\n'))
+	// offset counts the bytes read, the offending one included: the column
+	// is that byte's, counted from 1.
+	col := max(offset-int64(bytes.LastIndexByte(before, '\n'))-1, 1)
 	return fmt.Sprintf("line %d, column %d", line, col)
 }
 

@@ -63,9 +63,9 @@ func addSPDX(s *SBOM, file, place string, p *spdx.Package) {
 	c := Component{
 		Name:    p.PackageName,
 		Version: p.PackageVersion,
-		Ref:     string(p.PackageSPDXIdentifier),
+		Ref:     "SPDXRef-" + string(p.PackageSPDXIdentifier),
 	}
-	if c.Ref == "" {
+	if p.PackageSPDXIdentifier == "" {
 		c.Ref = place
 	}
 	for _, l := range []string{p.PackageLicenseConcluded, p.PackageLicenseDeclared} {
