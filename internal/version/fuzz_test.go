@@ -9,8 +9,10 @@ import (
 // fuzzCompare checks, for any two strings: no panic; when both parse, the
 // order is reflexive and antisymmetric, agrees with Compare, and survives a
 // reparse of String(); with a third version drawn from the seeds, it is
-// transitive.
+// transitive where the ecosystem's order is (Maven's is not: see
+// TestMavenOrderIsNotTransitive).
 func fuzzCompare(f *testing.F, ecosystem string, seeds ...string) {
+	transitive := ecosystem != "Maven"
 	for i := range seeds {
 		f.Add(seeds[i], seeds[(i+1)%len(seeds)])
 	}
@@ -45,7 +47,7 @@ func fuzzCompare(f *testing.F, ecosystem string, seeds ...string) {
 		}
 		for _, s := range parsedSeeds {
 			as, sb := va.Compare(s), s.Compare(vb)
-			if as == sb && as != 0 && ab != as {
+			if transitive && as == sb && as != 0 && ab != as {
 				t.Fatalf("not transitive: %q, %q, %q", a, s, b)
 			}
 		}

@@ -24,13 +24,17 @@
 //     transitions; trailing null values trimmed; alpha < beta < milestone <
 //     rc = cr < snapshot < "" = final = ga = release < sp < other qualifiers
 //     (alphabetical); ".qualifier" < "-qualifier" < "-number" < ".number".
+//     That last rule makes the specified order intransitive in corner cases
+//     (1-SNAPSHOT < 1 < 1.a < 1-SNAPSHOT); it is kept because every
+//     comparison vector generated with Maven agrees with it.
 //
 // Invariants: Parse and Compare do no I/O and keep no mutable state; a
 // Version is immutable and safe to share between goroutines. For versions of
-// one ecosystem, Compare is a total preorder: reflexive (v.Compare(v) == 0),
-// antisymmetric (a.Compare(b) == -b.Compare(a)) and transitive; "equal" means
-// equal precedence, not equal text (1.0 and 1.0.0 are equal in PyPI, build
-// metadata is ignored in semver). Numbers of any length compare exactly.
+// one ecosystem, Compare is reflexive (v.Compare(v) == 0) and antisymmetric
+// (a.Compare(b) == -b.Compare(a)), and transitive except for Maven's corner
+// case above; "equal" means equal precedence, not equal text (1.0 and 1.0.0
+// are equal in PyPI, build metadata is ignored in semver). Numbers of any
+// length compare exactly.
 // Errors name the ecosystem and the version and wrap ErrInvalidVersion or
 // ErrUnknownEcosystem.
 package version

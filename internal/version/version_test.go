@@ -164,3 +164,16 @@ func TestCompareAcrossEcosystemsPanics(t *testing.T) {
 	}()
 	a.Compare(c)
 }
+
+// Maven's version order specification ranks ".qualifier" below
+// "-qualifier" whatever the qualifiers, so it is not transitive. This pins
+// the behaviour the vectors agree with (found by FuzzCompareMaven).
+func TestMavenOrderIsNotTransitive(t *testing.T) {
+	cycle := []string{"1-SNAPSHOT", "1", "1.a", "1-SNAPSHOT"}
+	for i := 0; i+1 < len(cycle); i++ {
+		got, err := version.Compare("Maven", cycle[i], cycle[i+1])
+		if err != nil || got != -1 {
+			t.Errorf("Compare(Maven, %q, %q) = %d, %v; want -1", cycle[i], cycle[i+1], got, err)
+		}
+	}
+}
