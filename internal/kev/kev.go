@@ -10,7 +10,6 @@
 package kev
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,12 +66,9 @@ func parse(r io.Reader, name string, limit int64) (Catalog, []vuln.Problem, erro
 		return Catalog{}, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	var in catalog
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&in); err != nil {
+	// Unmarshal rejects data after the value, as it should.
+	if err := json.Unmarshal(data, &in); err != nil {
 		return Catalog{}, nil, fmt.Errorf("%s: %w", name, vuln.JSONError(data, err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Catalog{}, nil, fmt.Errorf("%s: data after the catalog", name)
 	}
 	if in.Vulnerabilities == nil {
 		return Catalog{}, nil, fmt.Errorf("%s: no vulnerabilities: not a KEV catalog", name)

@@ -101,11 +101,11 @@ func TestProblems(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
-		{"empty", ``, "kev.json: EOF"},
-		{"truncated", small[:200], "kev.json: unexpected EOF"},
+		{"empty", ``, "kev.json: line 1, column 1: unexpected end of JSON input"},
+		{"truncated", small[:200], "unexpected end of JSON input"},
 		{"syntax", "{\n\"title\": x}", "kev.json: line 2, column 10"},
 		{"not a catalog", `{"title":"x"}`, "not a KEV catalog"},
-		{"trailing", `{"vulnerabilities":[]}]`, "data after the catalog"},
+		{"trailing", `{"vulnerabilities":[]}]`, "kev.json: line 1, column 23: invalid character ']' after top-level value"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := Parse(strings.NewReader(tc.in), "kev.json")

@@ -17,7 +17,6 @@
 package nvd
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -113,12 +112,9 @@ func parse(r io.Reader, name string, limit int64) ([]vuln.Record, []vuln.Problem
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	var resp response
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&resp); err != nil {
+	// Unmarshal rejects data after the value, as it should.
+	if err := json.Unmarshal(data, &resp); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, vuln.JSONError(data, err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, nil, fmt.Errorf("%s: data after the response", name)
 	}
 	if resp.CVE != nil {
 		if resp.Vulnerabilities != nil {

@@ -154,13 +154,13 @@ func TestPage(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
-		{"empty", ``, "x.json: EOF"},
-		{"truncated", page[:300], "x.json: unexpected EOF"},
+		{"empty", ``, "x.json: line 1, column 1: unexpected end of JSON input"},
+		{"truncated", page[:300], "unexpected end of JSON input"},
 		{"syntax", "{\n\"vulnerabilities\": [x]}", "x.json: line 2, column 21"},
 		{"neither", `{"format":"NVD_CVE"}`, "not NVD CVE API 2.0 JSON"},
 		{"both", `{"cve":{"id":"CVE-1"},"vulnerabilities":[]}`, "both cve and vulnerabilities"},
 		{"bad item", `{"cve":{"id":""}}`, "x.json: id: missing"},
-		{"trailing", `{"vulnerabilities":[]} x`, "data after the response"},
+		{"trailing", `{"vulnerabilities":[]} x`, "x.json: line 1, column 24: invalid character 'x' after top-level value"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := Parse(strings.NewReader(tc.in), "x.json")

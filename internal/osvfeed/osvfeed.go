@@ -11,9 +11,7 @@
 package osvfeed
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -105,12 +103,9 @@ func parse(data []byte) (vuln.Record, error) {
 		return vuln.Record{}, fmt.Errorf("%w: %d bytes, at most %d", vuln.ErrTooLarge, len(data), MaxRecordSize)
 	}
 	var in record
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&in); err != nil {
+	// Unmarshal rejects data after the value, as it should.
+	if err := json.Unmarshal(data, &in); err != nil {
 		return vuln.Record{}, vuln.JSONError(data, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return vuln.Record{}, errors.New("data after the record")
 	}
 	rec := convert(&in)
 	if err := rec.Validate(); err != nil {

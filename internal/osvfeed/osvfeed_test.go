@@ -145,11 +145,11 @@ func TestBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, want string
 	}{
-		{"empty", ``, "EOF"},
-		{"truncated", "{\n \"id\": \"GO-1\",\n \"affected\": [", "unexpected EOF"},
+		{"empty", ``, "unexpected end of JSON input"},
+		{"truncated", "{\n \"id\": \"GO-1\",\n \"affected\": [", "line 3, column 14: unexpected end of JSON input"},
 		{"syntax", "{\n \"id\": \"GO-1\",\n x}", "line 3, column 2"},
 		{"type", "{\n \"id\": 5}", "line 2, column 8"},
-		{"trailing", `{"id":"A"} {}`, "data after the record"},
+		{"trailing", `{"id":"A"} {}`, "invalid character '{' after top-level value"},
 		{"no id", `{"modified":"2024-01-01T00:00:00Z"}`, "id: missing"},
 		{"bad time", `{"id":"A","modified":"yesterday"}`, "cannot parse"},
 		{"every problem", `{"id":"A","affected":[{"package":{"ecosystem":"Go"},"ranges":[{"type":"SEMVER","events":[{"fixed":"1"},{"last_affected":"2"}]}]}]}`,
