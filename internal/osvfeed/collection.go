@@ -14,11 +14,12 @@ import (
 )
 
 // ParseDir reads every *.json file under dir in fsys (recursively, in
-// lexical order) as one OSV record. A file that fails is a Problem and the
+// lexical order) as one OSV record, at most MaxZipEntries of them. A file that fails is a Problem and the
 // others are still read; the error is for a directory that cannot be walked.
 func ParseDir(fsys fs.FS, dir string) ([]vuln.Record, []vuln.Problem, error) {
 	var recs []vuln.Record
 	var problems []vuln.Problem
+	files := 0
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == dir {
@@ -29,6 +30,9 @@ func ParseDir(fsys fs.FS, dir string) ([]vuln.Record, []vuln.Problem, error) {
 		}
 		if d.IsDir() || !strings.HasSuffix(p, ".json") {
 			return nil
+		}
+		if files++; files > MaxZipEntries {
+			return fmt.Errorf("%w: more than %d records", vuln.ErrTooLarge, MaxZipEntries)
 		}
 		rec, err := readFile(fsys, p)
 		if err != nil {
