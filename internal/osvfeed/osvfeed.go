@@ -125,9 +125,9 @@ func convert(in *record) vuln.Record {
 	rec := vuln.Record{
 		ID:        in.ID,
 		Source:    vuln.SourceOSV,
-		Aliases:   in.Aliases,
-		Upstream:  in.Upstream,
-		Related:   in.Related,
+		Aliases:   nilIfEmpty(in.Aliases),
+		Upstream:  nilIfEmpty(in.Upstream),
+		Related:   nilIfEmpty(in.Related),
 		Summary:   in.Summary,
 		Details:   in.Details,
 		Published: utc(in.Published),
@@ -146,7 +146,7 @@ func convert(in *record) vuln.Record {
 		// database_specific is free-form: a cwe_ids of another shape is
 		// not an error of the record.
 		if json.Unmarshal(in.DatabaseSpecific, &ds) == nil {
-			rec.CWEs = ds.CWEIDs
+			rec.CWEs = nilIfEmpty(ds.CWEIDs)
 		}
 	}
 	for _, a := range in.Affected {
@@ -154,7 +154,7 @@ func convert(in *record) vuln.Record {
 			Ecosystem: a.Package.Ecosystem,
 			Package:   a.Package.Name,
 			PURL:      a.Package.PURL,
-			Versions:  a.Versions,
+			Versions:  nilIfEmpty(a.Versions),
 			Status:    vuln.StatusAffected,
 		}
 		for _, r := range a.Ranges {
@@ -191,4 +191,13 @@ func containsScore(list []vuln.Score, s vuln.Score) bool {
 		}
 	}
 	return false
+}
+
+// nilIfEmpty makes "[]" in a record read as nothing, like an absent key, so
+// that equal records compare equal.
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }

@@ -334,3 +334,56 @@ func TestLinterRecords(t *testing.T) {
 		t.Errorf("%d records, problems %v", len(recs), problems)
 	}
 }
+
+func readRecord(t *testing.T, parts ...string) vuln.Record {
+	t.Helper()
+	p := sharedtest.Path(t, parts...)
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rec, err := Read(f, filepath.Base(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+func TestPyPIAndRustRecords(t *testing.T) {
+	got := readRecord(t, "pypa-advisory-db", "vulns-json", "rdiffweb", "PYSEC-2022-302.json")
+	want := vuln.Record{
+		ID: "PYSEC-2022-302", Source: vuln.SourceOSV,
+		Details:   "Path Traversal in GitHub repository ikus060/rdiffweb prior to 2.4.10.",
+		Aliases:   []string{"CVE-2022-3389"},
+		Published: time.Date(2022, 10, 6, 18, 16, 0, 0, time.UTC),
+		Modified:  time.Date(2022, 10, 6, 23, 36, 0, 0, time.UTC),
+		Affected: []vuln.Affected{{Ecosystem: "PyPI", Package: "rdiffweb", PURL: "pkg:pypi/rdiffweb", Status: vuln.StatusAffected, Ranges: []vuln.Range{
+			{Type: vuln.RangeGit, Repo: "https://github.com/ikus060/rdiffweb", Events: []vuln.Event{{Introduced: "0"}, {Fixed: "323383d1db656f1b1291be529947bd943a6b0e99"}}},
+			{Type: vuln.RangeEcosystem, Events: []vuln.Event{{Introduced: "0"}, {Fixed: "2.4.10"}}},
+		}}},
+		References: []vuln.Reference{
+			{Type: "EVIDENCE", URL: "https://huntr.dev/bounties/f7d2a6ab-2faf-4719-bdb6-e4e5d6065752"},
+			{Type: "WEB", URL: "https://huntr.dev/bounties/f7d2a6ab-2faf-4719-bdb6-e4e5d6065752"},
+			{Type: "FIX", URL: "https://github.com/ikus060/rdiffweb/commit/323383d1db656f1b1291be529947bd943a6b0e99"},
+		},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("PYSEC-2022-302 (-want +got):\n%s", diff)
+	}
+
+	got = readRecord(t, "rustsec-osv", "crates", "RUSTSEC-2016-0001.json")
+	if got.ID != "RUSTSEC-2016-0001" || got.Summary != "SSL/TLS MitM vulnerability due to insecure defaults" ||
+		!got.Modified.Equal(time.Date(2023, 6, 13, 13, 10, 24, 0, time.UTC)) {
+		t.Errorf("RUSTSEC-2016-0001: %+v", got)
+	}
+	if diff := cmp.Diff([]vuln.Score{{Type: vuln.CVSSv3, Vector: "CVSS:3.0/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H"}}, got.Severity); diff != "" {
+		t.Errorf("severity (-want +got):\n%s", diff)
+	}
+	wantAff := []vuln.Affected{{Ecosystem: "crates.io", Package: "openssl", PURL: "pkg:cargo/openssl", Status: vuln.StatusAffected,
+		Ranges: []vuln.Range{{Type: vuln.RangeSemver, Events: []vuln.Event{{Introduced: "0.0.0-0"}, {Fixed: "0.9.0"}}}}}}
+	// "related": [] and "versions": [] in the file read as nothing.
+	if diff := cmp.Diff(wantAff, got.Affected); diff != "" || got.Related != nil {
+		t.Errorf("affected (-want +got):\n%s related %#v", diff, got.Related)
+	}
+}
