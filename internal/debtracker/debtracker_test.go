@@ -1,6 +1,7 @@
 package debtracker
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -146,4 +147,37 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParse reads a generated export of 100,000 package-issue pairs in
+// four releases, about the size of the real one.
+func BenchmarkParse(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("{")
+	for p := range 20000 {
+		if p > 0 {
+			sb.WriteString(",")
+		}
+		fmt.Fprintf(&sb, `"pkg%d":{`, p)
+		for c := range 5 {
+			if c > 0 {
+				sb.WriteString(",")
+			}
+			fmt.Fprintf(&sb, `"CVE-2024-%d":{"description":"a vulnerability in pkg%d","scope":"remote","releases":{`+
+				`"bookworm":{"status":"resolved","repositories":{"bookworm":"1.2-3"},"fixed_version":"1.2-3","urgency":"not yet assigned"},`+
+				`"bullseye":{"status":"open","repositories":{"bullseye":"1.1-1"},"urgency":"low","nodsa":"Minor issue","nodsa_reason":"postponed"},`+
+				`"trixie":{"status":"resolved","repositories":{"trixie":"1.3-1"},"fixed_version":"0","urgency":"not yet assigned"},`+
+				`"sid":{"status":"undetermined","repositories":{"sid":"1.3-1"},"urgency":"not yet assigned"}}}`, p*5+c, p)
+		}
+		sb.WriteString("}")
+	}
+	sb.WriteString("}")
+	doc := sb.String()
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		recs, problems, err := Parse(strings.NewReader(doc), "json")
+		if err != nil || len(problems) > 0 || len(recs) != 100000 {
+			b.Fatal(len(recs), problems, err)
+		}
+	}
 }
