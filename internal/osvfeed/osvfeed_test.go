@@ -387,3 +387,22 @@ func TestPyPIAndRustRecords(t *testing.T) {
 		t.Errorf("affected (-want +got):\n%s related %#v", diff, got.Related)
 	}
 }
+
+// A compressed entry that inflates beyond MaxRecordSize is a problem of
+// that entry, whatever its header claims, and the others are read.
+func TestZipBomb(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("bomb.json")
+	w.Write(bytes.Repeat([]byte(" "), MaxRecordSize+1))
+	w, _ = zw.Create("GO-1.json")
+	w.Write([]byte(`{"id":"GO-1"}`))
+	zw.Close()
+	recs, problems, err := ParseZip(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "all.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || len(problems) != 1 || problems[0].Name != "all.zip!bomb.json" || !errors.Is(problems[0], vuln.ErrTooLarge) {
+		t.Errorf("records %v, problems %v (compressed %d bytes)", recs, problems, buf.Len())
+	}
+}
