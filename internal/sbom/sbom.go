@@ -26,8 +26,8 @@
 //   - A deb purl without its vendor namespace (pkg:deb/NAME, as syft writes
 //     for some catalogers) takes the vendor and distro from the document's
 //     operating-system component when it has one.
-//   - A Debian component (Ecosystem "Debian" or "Ubuntu") always has Source
-//     and SourceVersion: from the purl's upstream qualifier, syft's
+//   - A Debian component (Ecosystem "Debian" or "Ubuntu") always has a
+//     Source, and a SourceVersion when it has a Version: from the purl's upstream qualifier, syft's
 //     syft:metadata:source / sourceVersion properties, the dpkg Source field,
 //     or, when none says otherwise, the binary's own name and version (Debian's
 //     rule for a binary built from the source package of the same name).
