@@ -127,6 +127,8 @@ func TestPeerOutputs(t *testing.T) {
 			want: map[string]identity{
 				"github.com/GehirnInc/crypt":     {"pkg:golang/github.com/GehirnInc/crypt@v0.0.0-20230320061759-8cc1b52080c5", "Go", "github.com/GehirnInc/crypt", "v0.0.0-20230320061759-8cc1b52080c5", "", ""},
 				"github.com/PuerkitoBio/goquery": {"pkg:golang/github.com/PuerkitoBio/goquery@v1.10.3", "Go", "github.com/PuerkitoBio/goquery", "v1.10.3", "", ""},
+				// The Go standard library, as OSV's Go ecosystem names it.
+				"stdlib": {"pkg:golang/stdlib@1.26.8", "Go", "stdlib", "go1.26.8", "", ""},
 			},
 		},
 		{
@@ -473,7 +475,7 @@ func TestBadInput(t *testing.T) {
 		{"XML not CycloneDX", `<project xmlns="http://maven.apache.org/POM/4.0.0"></project>`, ErrInvalid, "root element is <project>"},
 		{"XML unknown namespace", `<bom xmlns="http://example.com/bom"></bom>`, ErrInvalid, `XML namespace "http://example.com/bom"`},
 		{"SPDX unknown version", `{"spdxVersion": "SPDX-9.0"}`, ErrInvalid, "bad.json: invalid SBOM"},
-		{"SPDX tag-value without colon", "SPDXVersion: SPDX-2.3\nDataLicense CC0-1.0\n", ErrInvalid, "no colon found"},
+		{"SPDX tag-value without colon", "SPDXVersion: SPDX-2.3\nDataLicense CC0-1.0\n", ErrInvalid, "bad.json: invalid SBOM: line 2: no colon found in 'DataLicense CC0-1.0'"},
 		{"SPDX tag-value long line", "SPDXVersion: SPDX-2.3\nPackageComment: " + strings.Repeat("a", maxLine+1) + "\n", ErrInvalid, "bad.json: invalid SBOM: line 2: bufio.Scanner: token too long"},
 		{"dpkg garbage line", "Package: a\nVersion: 1\nthis is not a field\n", ErrInvalid, `bad.json:3: invalid SBOM: "this is not a field" is not a "Field: value" line`},
 		{"dpkg repeated field", "Package: a\nVersion: 1\nVersion: 2\n", ErrInvalid, "bad.json:3: invalid SBOM: field version repeated"},

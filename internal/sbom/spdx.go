@@ -27,7 +27,7 @@ func parseSPDX(data []byte, name string, isTag bool) (*SBOM, error) {
 		}
 		doc, err = tagvalue.Read(bytes.NewReader(data))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w: %v", name, ErrInvalid, err)
+			return nil, fmt.Errorf("%s: %w: %s%v", name, ErrInvalid, tagLine(data, err), err)
 		}
 	} else {
 		var probe struct {
@@ -150,4 +150,24 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// tagLine finds the line a tools-golang tag-value error quotes ("no colon
+// found in '...'"), as "line N: ", or "" when the error quotes none.
+func tagLine(data []byte, err error) string {
+	msg := err.Error()
+	i := strings.Index(msg, "'")
+	j := strings.LastIndex(msg, "'")
+	if i < 0 || j <= i+1 {
+		return ""
+	}
+	quoted := msg[i+1 : j]
+	n := 0
+	for line := range strings.Lines(string(data)) {
+		n++
+		if strings.TrimSpace(line) == strings.TrimSpace(quoted) {
+			return "line " + strconv.Itoa(n) + ": "
+		}
+	}
+	return ""
 }
