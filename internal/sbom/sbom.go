@@ -31,9 +31,15 @@
 //     syft:metadata:source / sourceVersion properties, the dpkg Source field,
 //     or, when none says otherwise, the binary's own name and version (Debian's
 //     rule for a binary built from the source package of the same name).
-//   - Components that are not packages (CycloneDX file and operating-system
-//     components, dpkg entries not in state "installed") are counted in
-//     Skipped, not listed.
+//   - Entries that are not packages are counted in Skipped, not listed:
+//     CycloneDX file and operating-system components and SPDX packages whose
+//     purpose is FILE or OPERATING-SYSTEM, when they have no purl, and dpkg
+//     entries not in state "installed". The subject of a CycloneDX BOM
+//     (metadata.component) names the SBOM and is not a component.
+//   - The parser identifies; it does not validate against the CycloneDX or
+//     SPDX schemas. Of the official invalid CycloneDX examples it rejects
+//     only what breaks identification (another bomFormat) and reports
+//     components without purl; bad hashes, license ids or timestamps pass.
 package sbom
 
 import (

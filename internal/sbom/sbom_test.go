@@ -472,6 +472,8 @@ func TestBadInput(t *testing.T) {
 		{"no spec version", `{"bomFormat": "CycloneDX"}`, ErrInvalid, "specVersion is missing"},
 		{"too deep", `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[` + deep + `]}`, ErrTooLarge, "nested deeper than 64"},
 		{"XML syntax", "<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\">\n<components>\n<component>\n</bom>", ErrInvalid, "bad.json: invalid SBOM: line 4: element <component> closed by </bom>"},
+		{"XML too deep", "<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\"><components>" + strings.Repeat("<component type=\"library\"><name>x</name><components>", MaxDepth+1) + strings.Repeat("</components></component>", MaxDepth+1) + "</components></bom>", ErrTooLarge, "nested deeper than 64"},
+		{"XML entity", "<!DOCTYPE bom [<!ENTITY a \"aaaaaaaa\">]><bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\"><components><component type=\"library\"><name>&a;</name></component></components></bom>", ErrInvalid, "invalid character entity &a;"},
 		{"XML not CycloneDX", `<project xmlns="http://maven.apache.org/POM/4.0.0"></project>`, ErrInvalid, "root element is <project>"},
 		{"XML unknown namespace", `<bom xmlns="http://example.com/bom"></bom>`, ErrInvalid, `XML namespace "http://example.com/bom"`},
 		{"SPDX unknown version", `{"spdxVersion": "SPDX-9.0"}`, ErrInvalid, "bad.json: invalid SBOM"},
