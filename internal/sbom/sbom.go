@@ -12,7 +12,8 @@
 //     rejected as a whole, never half-read.
 //   - Every error names the file (the name given to Parse) and, where the
 //     format allows, the place (line and column, or the path of the element).
-//     No input makes the parser panic (fuzzed per format).
+//     No input makes the parser panic (fuzzed per format); a panic inside a
+//     format library is recovered as an ErrInvalid naming the file.
 //   - Every Component with a PURL has it normalised: lowercase type, the
 //     type's own case rules (Go module paths keep their case because the Go
 //     module proxy and the Go vulnerability database are case-sensitive),
@@ -27,10 +28,11 @@
 //     for some catalogers) takes the vendor and distro from the document's
 //     operating-system component when it has one.
 //   - A Debian component (Ecosystem "Debian" or "Ubuntu") always has a
-//     Source, and a SourceVersion when it has a Version: from the purl's upstream qualifier, syft's
-//     syft:metadata:source / sourceVersion properties, the dpkg Source field,
-//     or, when none says otherwise, the binary's own name and version (Debian's
-//     rule for a binary built from the source package of the same name).
+//     Source, and a SourceVersion when it has a Version: from the purl's
+//     upstream qualifier, syft's syft:metadata:source / sourceVersion
+//     properties, the dpkg Source field, or, when none says otherwise, the
+//     binary's own name and version (Debian's rule for a binary built from
+//     the source package of the same name).
 //   - Entries that are not packages are counted in Skipped, not listed:
 //     CycloneDX file and operating-system components and SPDX packages whose
 //     purpose is FILE or OPERATING-SYSTEM, when they have no purl, and dpkg
