@@ -534,19 +534,27 @@ func (a *API) view(r *http.Request, c vcase.Case) (caseView, error) {
 	return v, nil
 }
 
-func (a *API) getCase(w http.ResponseWriter, r *http.Request) error {
+// readCase loads the case of the path for the caller: engineers only see
+// the cases whose task force names them, and a person's read of an
+// embargoed case is audited.
+func (a *API) readCase(r *http.Request) (vcase.Case, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		return err
+		return vcase.Case{}, err
 	}
 	c, err := a.store.CaseByID(r.Context(), id)
 	if err != nil {
-		return err
+		return c, err
 	}
 	if !engineerMay(currentUser(r), c) {
-		return store.ErrNotFound
+		return c, store.ErrNotFound
 	}
-	if c, err = a.svc.Case(r.Context(), actor(r), id); err != nil {
+	return a.svc.Case(r.Context(), actor(r), id)
+}
+
+func (a *API) getCase(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.readCase(r)
+	if err != nil {
 		return err
 	}
 	v, err := a.view(r, c)
@@ -557,18 +565,8 @@ func (a *API) getCase(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) previewCVE(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	c, err := a.readCase(r)
 	if err != nil {
-		return err
-	}
-	c, err := a.store.CaseByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if !engineerMay(currentUser(r), c) {
-		return store.ErrNotFound
-	}
-	if c, err = a.svc.Case(r.Context(), actor(r), id); err != nil {
 		return err
 	}
 	p, err := a.svc.PreviewCVE(r.Context(), c)
