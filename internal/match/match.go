@@ -188,7 +188,9 @@ type entry struct {
 	affected int
 	eco      string // the entry's ecosystem, for parsing the component's version
 	versions []string
-	ranges   []prange
+	// versionSet holds versions when the list is long (PyPA lists hundreds).
+	versionSet map[string]bool
+	ranges     []prange
 }
 
 // Index is the matchable form of a set of records. It is immutable.
@@ -227,6 +229,15 @@ func (ix *Index) add(rec *vuln.Record) []Problem {
 			continue
 		}
 		e := &entry{rec: rec, affected: ai, eco: a.Ecosystem, versions: a.Versions}
+		if len(e.versions) > 8 {
+			e.versionSet = make(map[string]bool, len(e.versions))
+			for _, s := range e.versions {
+				if a.Ecosystem == "Go" {
+					s = strings.TrimPrefix(s, "v")
+				}
+				e.versionSet[s] = true
+			}
+		}
 		for ri, r := range a.Ranges {
 			if r.Type == vuln.RangeGit {
 				continue
@@ -321,17 +332,22 @@ func (r *prange) contains(v version.Version) (ok bool, intro, fix, last string) 
 	at := -1
 	for i := range r.events {
 		e := &r.events[i]
+		if e.zero {
+			vulnerable, at = true, i
+			continue
+		}
+		c := v.Compare(e.v)
+		if c < 0 {
+			// sorted: no later event can fire either
+			break
+		}
 		switch e.kind {
 		case introduced:
-			if e.zero || v.Compare(e.v) >= 0 {
-				vulnerable, at = true, i
-			}
+			vulnerable, at = true, i
 		case fixed:
-			if v.Compare(e.v) >= 0 {
-				vulnerable = false
-			}
+			vulnerable = false
 		case lastAffected:
-			if v.Compare(e.v) > 0 {
+			if c > 0 {
 				vulnerable = false
 			}
 		}
@@ -393,9 +409,15 @@ func (ix *Index) Match(c Component) []Hit {
 // inVersions is the specification's IncludedInVersions: equal strings, with
 // Go's optional leading "v" (OSV records leave it out, modules have it).
 func inVersions(e *entry, c Component) bool {
+	if len(e.versions) == 0 {
+		return false
+	}
 	want := c.Version
 	if e.eco == "Go" {
 		want = strings.TrimPrefix(want, "v")
+	}
+	if e.versionSet != nil {
+		return e.versionSet[want]
 	}
 	for _, s := range e.versions {
 		if s == want || (e.eco == "Go" && strings.TrimPrefix(s, "v") == want) {
