@@ -409,7 +409,7 @@ func (ix *Index) Match(c Component) []Hit {
 // inVersions is the specification's IncludedInVersions: equal strings, with
 // Go's optional leading "v" (OSV records leave it out, modules have it).
 func inVersions(e *entry, c Component) bool {
-	if len(e.versions) == 0 {
+	if len(e.versions) == 0 || c.Version == "" {
 		return false
 	}
 	want := c.Version
@@ -511,7 +511,9 @@ func (ix *Index) Update(changed []vuln.Record, removed []string) (*Index, []Prob
 		// old index still shares.
 		for _, a := range rec.Affected {
 			k := makeKey(a.Ecosystem, a.Package)
-			nx.byKey[k] = slices.Clip(nx.byKey[k])
+			if es, ok := nx.byKey[k]; ok {
+				nx.byKey[k] = slices.Clip(es)
+			}
 		}
 		problems = append(problems, nx.add(rec)...)
 	}
