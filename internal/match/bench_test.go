@@ -68,6 +68,7 @@ func synthesise(ix *Index, n int) []Component {
 			other = append(other, p)
 		}
 	}
+	all := slices.Concat(goPkgs, debPkgs, other)
 	out := make([]Component, n)
 	for i := range out {
 		var from []pkg
@@ -78,6 +79,9 @@ func synthesise(ix *Index, n int) []Component {
 			from = debPkgs
 		default:
 			from = other
+		}
+		if len(from) == 0 { // an index of one feed only
+			from = all
 		}
 		p := from[rng.IntN(len(from))]
 		v := p.versions[rng.IntN(len(p.versions))]

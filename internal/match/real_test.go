@@ -6,7 +6,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"cmp"
+
+	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/vigil-psirt/vigil/internal/osvfeed"
 	"github.com/vigil-psirt/vigil/internal/sbom"
@@ -123,7 +125,7 @@ func TestDebianPeers(t *testing.T) {
 		{"xorg-server", "2:1.20.11-1+deb11u5", "DSA-5380-1", "2:1.20.11-1+deb11u6"},
 		{"openssl", "1.1.1n-0+deb11u3", "DSA-5343-1", "1.1.1n-0+deb11u4"},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("findings differ from osv-scanner's (-want +got):\n%s", diff)
 	}
 	grype := map[string][]string{ // grype-bullseye-3pkgs.json
@@ -137,5 +139,53 @@ func TestDebianPeers(t *testing.T) {
 				t.Errorf("%s: grype's %s is not an upstream of our findings %v", k, cve, have)
 			}
 		}
+	}
+}
+
+// TestUpdateRealData applies a delta (50 records added, 20 removed) to an
+// index of go-vulndb and checks that the result matches as an index built
+// from scratch does, and that every component outside the touched keys
+// matches as before: rematching only those is enough.
+func TestUpdateRealData(t *testing.T) {
+	recs := goVulnDB(t)
+	n := len(recs)
+	old, _ := NewIndex(recs[:n-50])
+	var removed []string
+	for _, r := range recs[:20] {
+		removed = append(removed, r.ID)
+	}
+	nx, problems := old.Update(recs[n-50:], removed)
+	if len(problems) != 0 {
+		t.Fatal(problems)
+	}
+	fresh, _ := NewIndex(recs[20:])
+	changed := removed
+	for _, r := range recs[n-50:] {
+		changed = append(changed, r.ID)
+	}
+	touched := Touched(old, nx, changed)
+	cs := append(synthesise(old, 10000), synthesise(fresh, 10000)...)
+	rematch := 0
+	for _, c := range cs {
+		got, want := ids(nx.Match(c)), ids(fresh.Match(c))
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%+v: updated index %v, fresh index %v", c, got, want)
+		}
+		if _, found := slices.BinarySearchFunc(touched, c.Key(), func(a, b Key) int {
+			return cmp.Compare(a.Ecosystem+"\x00"+a.Package, b.Ecosystem+"\x00"+b.Package)
+		}); found {
+			rematch++
+			continue
+		}
+		before := ids(old.Match(c))
+		slices.Sort(before)
+		if !slices.Equal(before, want) {
+			t.Fatalf("%+v is outside the touched keys but changed: %v -> %v", c, before, want)
+		}
+	}
+	if rematch == 0 || rematch == len(cs) {
+		t.Errorf("%d of %d components to rematch: the test exercises nothing", rematch, len(cs))
 	}
 }
