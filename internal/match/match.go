@@ -26,6 +26,13 @@
 //   - Events of equal version keep their order in the record (a stable
 //     sort), "0" as introduced sorts before every version, and a limit
 //     containing "*" is infinity, as the specification says.
+//   - ECOSYSTEM and SEMVER ranges are both evaluated with the semantics of
+//     the entry's ecosystem: Version.Compare only orders versions of one
+//     ecosystem, and for Go, npm and crates.io (the SEMVER users) those
+//     semantics are SemVer 2.0's.
+//   - Explicit versions lists match by equal strings, as the specification's
+//     IncludedInVersions does (Go's leading "v" aside): PyPI's "1.0" does not
+//     equal a listed "1.0.0" there, though the ranges order them equal.
 //   - Record IDs are unique across the indexed records; Update and Keys
 //     identify records by ID.
 package match
