@@ -15,39 +15,13 @@ import (
 
 	"github.com/vigil-psirt/vigil/internal/advisory"
 	"github.com/vigil-psirt/vigil/internal/advisory/advisorytest"
+	"github.com/vigil-psirt/vigil/internal/sharedtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata and cwe.txt")
 
-// root is the project root: the nearest directory above with a go.mod.
-func root(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-}
-
-// shared is ../shared/testdata/oasis-csaf/csaf_2.0 from the project root; the
-// test skips when it is absent.
-func oasis(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(root(t), "..", "shared", "testdata", "oasis-csaf", "csaf_2.0")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("OASIS CSAF test data absent (%v): see ../shared/testdata/SOURCES.md", err)
-	}
-	return dir
-}
+// oasis is the OASIS CSAF 2.0 data in ../shared/testdata.
+func oasis(t *testing.T) string { return sharedtest.Path(t, "oasis-csaf", "csaf_2.0") }
 
 // demo are the documents of the demo fixture: the advisory and the VEX of
 // every release. Their golden files are in testdata.

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/vigil-psirt/vigil/internal/csaf/csaftest"
+	"github.com/vigil-psirt/vigil/internal/sharedtest"
 )
 
 // The external validators the publishing issue names, pinned; .ci/run
@@ -69,7 +70,7 @@ func TestCWEList(t *testing.T) {
 	if err != nil {
 		missing(t, "node is not on PATH")
 	}
-	cat := filepath.Join(root(t), ".tools", "node_modules", secvisogramPackage, "lib", "shared", "cwec.js")
+	cat := filepath.Join(sharedtest.Root(t), ".tools", "node_modules", secvisogramPackage, "lib", "shared", "cwec.js")
 	if _, err := os.Stat(cat); err != nil {
 		missing(t, "%s is not installed", secvisogramPackage)
 	}

@@ -8,32 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vigil-psirt/vigil/internal/sharedtest"
 )
 
-// referenceDir returns the directory of the shared CVSS reference data,
-// ../shared/testdata/cvss from the project root, or skips the test.
-func referenceDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("skipping: no go.mod above the package directory, so no ../shared/testdata/cvss")
-		}
-		dir = parent
-	}
-	ref := filepath.Join(dir, "..", "shared", "testdata", "cvss")
-	if _, err := os.Stat(ref); err != nil {
-		t.Skipf("skipping: CVSS reference data not found at %s (shared test data is present in CI): %v", ref, err)
-	}
-	return ref
-}
+// referenceDir is the shared CVSS reference data, ../shared/testdata/cvss.
+func referenceDir(t testing.TB) string { return sharedtest.Path(t, "cvss") }
 
 // referenceVector is one line of a Red Hat reference file:
 // "VECTOR - (base, temporal, environmental)" for 3.x, "VECTOR - (score,)" or
