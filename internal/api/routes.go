@@ -63,9 +63,9 @@ func (a *API) table() []route {
 
 		auth("GET", "/api/v1/cases", user.ReadCases, "List cases", a.listCases),
 		auth("GET", "/api/v1/cases/{id}", user.ReadCases, "A case with its allowed transitions and deadlines", a.getCase),
-		auth("PATCH", "/api/v1/cases/{id}", user.ManageCases, "Edit a case: risk, CVE, change request, disclosure plan", a.updateCase),
+		auth("PATCH", "/api/v1/cases/{id}", user.ManageCases, "Edit a case: risk, CVE, change request, disclosure plan", caseChange(a, a.svc.UpdateCase)),
 		auth("PATCH", "/api/v1/cases/{id}/fixes/{branch}", user.EditFixes, "Record a fix's progress and verification on a branch", a.updateFix),
-		auth("POST", "/api/v1/cases/{id}/transitions", user.ManageCases, "Take a lifecycle transition", a.transition),
+		auth("POST", "/api/v1/cases/{id}/transitions", user.ManageCases, "Take a lifecycle transition", caseChange(a, a.transition)),
 		auth("GET", "/api/v1/cases/{id}/cve", user.ReadCases, "The CVE record the case would publish, with every lint problem", a.previewCVE),
 		auth("POST", "/api/v1/cases/{id}/revisions", user.ManageCases, "Publish the next revision of a disclosed case's advisory, or withdraw it", byID(a, http.StatusCreated, a.svc.Revise)),
 
@@ -576,26 +576,6 @@ func (a *API) previewCVE(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, p)
 }
 
-func (a *API) updateCase(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in casework.CasePatch
-	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
-		return err
-	}
-	c, err := a.svc.UpdateCase(r.Context(), actor(r), id, in)
-	if err != nil {
-		return err
-	}
-	v, err := a.view(r, c)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, 200, v)
-}
-
 func (a *API) updateFix(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -617,32 +597,6 @@ func (a *API) updateFix(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err = a.svc.UpdateFix(r.Context(), actor(r), id, branch, in)
-	if err != nil {
-		return err
-	}
-	v, err := a.view(r, c)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, 200, v)
-}
-
-func (a *API) transition(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Transition vcase.Transition `json:"transition"`
-		casework.TransitionArgs
-	}
-	if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
-		return err
-	}
-	if !slices.Contains(vcase.Transitions, in.Transition) {
-		return &casework.InvalidError{Problems: []string{"transition: must be one of triage, confirm, start_fix, ready, disclose, reject, reopen"}}
-	}
-	c, err := a.svc.Transition(r.Context(), actor(r), id, in.Transition, in.TransitionArgs)
 	if err != nil {
 		return err
 	}
@@ -884,4 +838,41 @@ type message struct {
 
 func (a *API) teamMessage(ctx context.Context, who casework.Actor, id int64, in message) (report.Message, error) {
 	return a.svc.TeamMessage(ctx, who, id, in.Body)
+}
+
+// caseChange is the handler of a change to the case of the path: it decodes
+// the body into In, applies it and answers with the case's view.
+func caseChange[In any](a *API, apply func(context.Context, casework.Actor, int64, In) (vcase.Case, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in In
+		if err := decode(w, r, a.opts.MaxBody, &in); err != nil {
+			return err
+		}
+		c, err := apply(r.Context(), actor(r), id, in)
+		if err != nil {
+			return err
+		}
+		v, err := a.view(r, c)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, 200, v)
+	}
+}
+
+// transitionRequest is the body of a transition.
+type transitionRequest struct {
+	Transition vcase.Transition `json:"transition"`
+	casework.TransitionArgs
+}
+
+func (a *API) transition(ctx context.Context, who casework.Actor, id int64, in transitionRequest) (vcase.Case, error) {
+	if !slices.Contains(vcase.Transitions, in.Transition) {
+		return vcase.Case{}, &casework.InvalidError{Problems: []string{"transition: must be one of triage, confirm, start_fix, ready, disclose, reject, reopen"}}
+	}
+	return a.svc.Transition(ctx, who, id, in.Transition, in.TransitionArgs)
 }
