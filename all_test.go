@@ -126,7 +126,7 @@ func TestImportRules(t *testing.T) {
 	const mod = "github.com/vigil-psirt/vigil/internal/"
 	domain := []string{"advisory", "audit", "cvss", "mail", "outbox", "policy", "product", "report", "secret", "subscription", "user", "vcase",
 		"cdx", "csaf", "cve5", "feed", "openvex", "osv", "signing", "inmail", "sbom", "version",
-		"vuln", "osvfeed", "debtracker", "nvd", "kev", "match"} // pure formats too
+		"vuln", "osvfeed", "debtracker", "nvd", "kev", "match", "finding", "sarif"} // pure formats too
 	forbiddenForDomain := []string{"database/sql", "net/http", "os/exec", mod + "store", mod + "api", mod + "site", mod + "server", mod + "casework", mod + "cli"}
 	out := run(t, "go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./internal/...")
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
