@@ -82,6 +82,24 @@ func (c Component) Key() Key {
 	return makeKey(eco, c.Package)
 }
 
+// KeyOf returns the key of a package of an ecosystem as a record's affected
+// entry names them ("Debian:12" and a source package, PyPI names in any
+// spelling): the key a store indexes records and components by.
+func KeyOf(ecosystem, pkg string) Key { return makeKey(ecosystem, pkg) }
+
+// RecordKeys returns the keys of a record's affected entries, without
+// repetition, in the record's order.
+func RecordKeys(r *vuln.Record) []Key {
+	var keys []Key
+	for _, a := range r.Affected {
+		k := makeKey(a.Ecosystem, a.Package)
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
 func makeKey(ecosystem, pkg string) Key {
 	if ecosystem == "PyPI" {
 		pkg = normalisePyPI(pkg)
