@@ -13,11 +13,17 @@
 //     their aliases names one, else the lowest record ID; every record that
 //     describes it is listed in Records, so that the same CVE seen by OSV and
 //     by the Debian tracker is one finding, not two.
-//   - A Finding's status is derived, never typed in: fixed when the component
-//     is no longer affected in a later published release of the branch,
-//     otherwise the status of the newest rule that applies and has not
-//     expired, otherwise affected when a record gives a fixed version or an
-//     exploitation, otherwise under_investigation... (see Derive).
+//   - A Finding's status is derived, never typed in: fixed when a later
+//     published release of the branch no longer has it (Carry), otherwise the
+//     status of the newest active rule that applies (Decide), otherwise
+//     affected, since a record's affected range contains the component's
+//     version. A fixed finding keeps its status; only open findings
+//     (affected, under_investigation) have a deadline.
+//   - Every function is deterministic: the same inputs give the same
+//     findings in the same order; Build and Decide never fail, a vector or
+//     version they cannot read is skipped and said so in Reasons.
+//   - Every input is bounded: versions constraints (MaxConstraintLen,
+//     MaxConstraintTerms), rule notes (MaxNoteLen) and rule fields.
 //   - A Rule that passed Validate has a reason, an author and at least a
 //     vulnerability or a package; not_affected always has a justification.
 package finding
