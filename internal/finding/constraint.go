@@ -35,7 +35,7 @@ type term struct {
 }
 
 // ParseConstraint parses a comma-separated list of comparisons (<, <=, >,
-// >=, = followed by a version, spaces allowed around each part; a bare
+// >=, = or == followed by a version, spaces allowed around each part; a bare
 // version means =) as versions of ecosystem, with the semantics of
 // internal/version: "Debian:12" and "Debian" both order as dpkg does, epochs
 // and tildes included. Every problem is reported at once. An empty
@@ -61,9 +61,12 @@ func ParseConstraint(ecosystem, s string) (Constraint, error) {
 	for i, p := range parts {
 		p = strings.TrimSpace(p)
 		op := "="
-		for _, o := range []string{"<=", ">=", "<", ">", "="} {
+		for _, o := range []string{"<=", ">=", "==", "<", ">", "="} {
 			if strings.HasPrefix(p, o) {
 				op, p = o, strings.TrimSpace(p[len(o):])
+				if op == "==" {
+					op = "="
+				}
 				break
 			}
 		}
