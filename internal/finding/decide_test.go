@@ -116,7 +116,9 @@ func TestDecideRules(t *testing.T) {
 			status: Affected, clock: "upgrade-high"},
 		{name: "revoked rule: an earlier decision is undone",
 			rules: []Rule{func() Rule { r := notAffected; r.RevokedAt = ptr(now.Add(-time.Minute)); return r }()},
-			start: func(f *Finding) { f.Status, f.Justification, f.RuleID, f.StatusNote = NotAffected, ComponentNotPresent, 3, "old" },
+			start: func(f *Finding) {
+				f.Status, f.Justification, f.RuleID, f.StatusNote = NotAffected, ComponentNotPresent, 3, "old"
+			},
 			status: Affected, clock: "upgrade-high"},
 		{name: "a rule may not set fixed", rules: []Rule{newer(notAffected, 5, now, Fixed)},
 			status: Affected, clock: "upgrade-high"},
@@ -126,7 +128,9 @@ func TestDecideRules(t *testing.T) {
 		{name: "a rule of another release scope", rules: []Rule{func() Rule { r := notAffected; r.FromVersion = "2.2.0"; return r }()},
 			status: Affected, clock: "upgrade-high"},
 		{name: "fixed is never changed", rules: []Rule{notAffected},
-			start:  func(f *Finding) { f.Status, f.DueAt, f.Clock, f.StatusNote = Fixed, ptr(t0), "upgrade-high", "fixed in this release" },
+			start: func(f *Finding) {
+				f.Status, f.DueAt, f.Clock, f.StatusNote = Fixed, ptr(t0), "upgrade-high", "fixed in this release"
+			},
 			status: Fixed, note: "fixed in this release"},
 	}
 	for _, tt := range tests {
@@ -242,12 +246,12 @@ func TestCarry(t *testing.T) {
 
 func TestPurlWithoutVersion(t *testing.T) {
 	for in, want := range map[string]string{
-		"pkg:golang/golang.org/x/net@v0.15.0":                         "pkg:golang/golang.org/x/net",
+		"pkg:golang/golang.org/x/net@v0.15.0":                          "pkg:golang/golang.org/x/net",
 		"pkg:deb/debian/openssl@3.0.15-1~deb12u1?arch=amd64&distro=12": "pkg:deb/debian/openssl?arch=amd64&distro=12",
-		"pkg:npm/@angular/core@1.0.0#sub/path":                        "pkg:npm/@angular/core#sub/path",
-		"pkg:npm/@angular/core":                                       "pkg:npm/@angular/core",
-		"pkg:pypi/jinja2":                                             "pkg:pypi/jinja2",
-		"":                                                            "",
+		"pkg:npm/@angular/core@1.0.0#sub/path":                         "pkg:npm/@angular/core#sub/path",
+		"pkg:npm/@angular/core":                                        "pkg:npm/@angular/core",
+		"pkg:pypi/jinja2":                                              "pkg:pypi/jinja2",
+		"":                                                             "",
 	} {
 		if got := purlWithoutVersion(in); got != want {
 			t.Errorf("purlWithoutVersion(%q) = %q, want %q", in, got, want)
