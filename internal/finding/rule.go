@@ -14,9 +14,9 @@ import (
 
 // Bounds of a rule's text fields.
 const (
-	MaxNoteLen   = 4000 // characters
-	maxIDLen     = 256  // vulnerability IDs, ecosystems, authors, product slugs
-	maxPackageLn = 1024 // package names (Go module paths, Maven coordinates)
+	MaxNoteLen    = 4000 // characters
+	maxIDLen      = 256  // vulnerability IDs, ecosystems, authors, product slugs
+	maxPackageLen = 1024 // package names (Go module paths, Maven coordinates)
 )
 
 // Validate reports every problem of the rule at once (errors.Join), each
@@ -94,7 +94,7 @@ func (r Rule) Validate() error {
 		name, value string
 		max         int
 	}{
-		{"product", r.Product, maxIDLen}, {"ecosystem", r.Ecosystem, maxIDLen}, {"package", r.Package, maxPackageLn},
+		{"product", r.Product, maxIDLen}, {"ecosystem", r.Ecosystem, maxIDLen}, {"package", r.Package, maxPackageLen},
 		{"vuln", r.Vuln, maxIDLen}, {"author", r.Author, maxIDLen}, {"versions", r.Versions, MaxConstraintLen},
 	} {
 		if len(f.value) > f.max {
