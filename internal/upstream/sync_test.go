@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -150,9 +153,8 @@ func TestOSVSync(t *testing.T) {
 func TestOSVDeltaFallsBackToArchive(t *testing.T) {
 	srv := upstreamtest.NewServer(t)
 	recs := goRecords(t, 4)
-	for id, data := range recs {
+	for _, data := range recs {
 		srv.PutOSV("Go", t0, data)
-		_ = id
 	}
 	cfg := testConfig(t)
 	cfg.MaxDelta = 1
@@ -567,5 +569,64 @@ func TestFakeNVDValidation(t *testing.T) {
 	var se *StatusError
 	if !errors.As(err, &se) || se.Message != "Invalid apiKey" || !strings.Contains(err.Error(), "(Invalid apiKey)") {
 		t.Errorf("err %v", err)
+	}
+}
+
+// An archive older than the index: the first sync also fetches what the
+// index lists as changed after the archive's newest record.
+func TestOSVArchivePredatesIndex(t *testing.T) {
+	srv := upstreamtest.NewServer(t)
+	recs := goRecords(t, 4)
+	var idList []string
+	for id := range recs {
+		idList = append(idList, id)
+	}
+	slices.Sort(idList)
+	for _, id := range idList[:3] {
+		srv.PutOSV("Go", t0, recs[id])
+	}
+	resp, err := http.Get(srv.OSVURL() + "/Go/all.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := new(bytes.Buffer)
+	stale.ReadFrom(resp.Body)
+	resp.Body.Close()
+	srv.PutOSV("Go", t0.Add(2*time.Hour), recs[idList[0]]) // changed
+	srv.PutOSV("Go", t0.Add(time.Hour), recs[idList[3]])   // added
+
+	target, _ := url.Parse(srv.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/osv/Go/all.zip" {
+			w.Write(stale.Bytes())
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+
+	res := fetch(t, OSV(testConfig(t), hs.URL+upstreamtest.OSVPath, "Go"), State{}, t0.Add(3*time.Hour))
+	b := res.Batch
+	if got := ids(b.Records); !b.Complete || !slices.Equal(got, idList) {
+		t.Fatalf("complete %v, records %v; want %v", b.Complete, got, idList)
+	}
+	for _, r := range b.Records {
+		if r.ID == idList[0] && !r.Modified.Equal(t0.Add(2*time.Hour)) {
+			t.Errorf("%s modified %v: the archive's copy, not the index's", r.ID, r.Modified)
+		}
+	}
+	if res.State.Cursor != t0.Add(2*time.Hour).Format(time.RFC3339Nano) || res.State.ETag == "" {
+		t.Errorf("state %+v", res.State)
+	}
+	var fetched []string
+	for _, r := range srv.Requests() {
+		if strings.HasSuffix(r.Path, ".json") {
+			fetched = append(fetched, strings.TrimSuffix(path.Base(r.Path), ".json"))
+		}
+	}
+	slices.Sort(fetched)
+	if want := []string{idList[0], idList[3]}; !slices.Equal(fetched, want) {
+		t.Errorf("fetched %v, want %v", fetched, want)
 	}
 }
