@@ -169,7 +169,7 @@ func (r *nvdRun) window(ctx context.Context, w window) error {
 		}
 		recs, problems, err := nvd.Parse(bytes.NewReader(data), u)
 		if err != nil {
-			return fmt.Errorf("GET %s: %w", u, err)
+			return err // it names the URL and the place
 		}
 		r.add(recs)
 		r.problems = append(r.problems, problems...)

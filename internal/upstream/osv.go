@@ -109,7 +109,7 @@ func (o *osvSource) changes(resp *http.Response, index string, since time.Time) 
 	body := newBounded(resp.Body, o.cfg.limit(maxIndexSize))
 	changes, err := osvfeed.ChangedSince(body, index, since)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", index, err)
+		return nil, err // it names the index and the line
 	}
 	for _, c := range changes {
 		if c.Ecosystem != "" {
@@ -217,7 +217,7 @@ func (o *osvSource) readZip(body io.Reader, archive string) ([]vuln.Record, []vu
 	}
 	recs, problems, err := osvfeed.ParseZip(f, n, archive)
 	if err != nil {
-		return nil, nil, fmt.Errorf("GET %s: %w", archive, err)
+		return nil, nil, err // it names the archive
 	}
 	return recs, problems, nil
 }
@@ -295,7 +295,7 @@ func (o *osvSource) record(ctx context.Context, id string, now time.Time) (vuln.
 	}
 	rec, err := osvfeed.Parse(data, u)
 	if err != nil {
-		return vuln.Record{}, false, fmt.Errorf("GET %s: %w", u, err)
+		return vuln.Record{}, false, err // it names the URL and the place
 	}
 	if rec.ID != id {
 		return vuln.Record{}, false, fmt.Errorf("GET %s: the record's id is %q, not %q", u, rec.ID, id)

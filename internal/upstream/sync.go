@@ -362,7 +362,8 @@ func (d *document) Fetch(ctx context.Context, prev State, now time.Time) (Result
 	body := newBounded(resp.Body, d.cfg.limit(d.limit))
 	recs, problems, err := d.parse(body, d.url)
 	if err != nil {
-		return Result{}, fmt.Errorf("%s: GET %s: %w", d.feed, d.url, err)
+		// The parser's error names the URL and the place.
+		return Result{}, fmt.Errorf("%s: %w", d.feed, err)
 	}
 	// A parser may stop at the end of the value: the rest must be empty
 	// (and within the bound).
