@@ -42,9 +42,11 @@ const maxGroupIDs = 256
 //     with alias CVE-2023-5 and a Debian record CVE-2023-5 are one). A
 //     distribution advisory naming several CVEs as upstream therefore joins
 //     them into one finding. Related IDs do not group.
-//   - Vuln is the lowest CVE ID among the group's IDs, aliases and upstream
-//     IDs (by year, then by number: the earliest assigned), else the lowest
-//     record ID (in string order). Aliases are the other IDs, sorted. Records
+//   - Vuln is the CVE ID when the group's IDs, aliases and upstream IDs name
+//     exactly one; when they name several (a DSA fixing five CVEs) or none,
+//     it is the lowest ID of a matching record that is not a CVE (in string
+//     order), and only when every record is a CVE the lowest CVE (by year,
+//     then by number). Aliases are the other IDs, sorted. Records
 //     are the matching records as "source:ID", sorted; records found through
 //     lookup are not listed there, the Reasons name them.
 //   - Summary is the first OSV record's summary, else the first other one's.
@@ -170,15 +172,26 @@ func build(p *policy.Policy, c Component, hits []match.Hit, lookup Lookup) Findi
 		}
 	}
 	slices.Sort(ids)
-	f.Vuln = recs[0].ID
-	for _, r := range recs[1:] {
-		if r.ID < f.Vuln {
-			f.Vuln = r.ID
+	var cves []string
+	for _, id := range ids {
+		if isCVE(id) {
+			cves = append(cves, id)
 		}
 	}
-	for _, id := range ids {
-		if isCVE(id) && (!isCVE(f.Vuln) || compareCVE(id, f.Vuln) < 0) {
-			f.Vuln = id
+	slices.SortFunc(cves, compareCVE)
+	f.Vuln = ""
+	if len(cves) == 1 {
+		f.Vuln = cves[0]
+	} else {
+		// Several CVEs (a DSA fixing five): the advisory that groups them
+		// names the finding, and the CVEs are its aliases.
+		for _, r := range recs {
+			if !isCVE(r.ID) && (f.Vuln == "" || r.ID < f.Vuln) {
+				f.Vuln = r.ID
+			}
+		}
+		if f.Vuln == "" {
+			f.Vuln = cves[0]
 		}
 	}
 	for _, id := range ids {

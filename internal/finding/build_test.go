@@ -161,8 +161,9 @@ func TestBuildGroupsByIDAndAlias(t *testing.T) {
 	}
 	f := got[0]
 	want := Finding{
-		Component: c, Vuln: "CVE-2023-9999",
-		Aliases: []string{"CVE-2023-10000", "DSA-5500-1", "GHSA-aaaa-bbbb-cccc", "GO-2023-1"},
+		// Two CVEs: the lowest advisory ID names the finding.
+		Component: c, Vuln: "DSA-5500-1",
+		Aliases: []string{"CVE-2023-10000", "CVE-2023-9999", "GHSA-aaaa-bbbb-cccc", "GO-2023-1"},
 		Records: []string{"debian:CVE-2023-9999", "osv:DSA-5500-1", "osv:GHSA-aaaa-bbbb-cccc", "osv:GO-2023-1"},
 		Summary: "from the Go database", FixedVersion: "1.2.9-rc.1",
 		Severity: policy.Critical, SeverityName: "critical", Score: 9.3,
