@@ -8,8 +8,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/vigil-psirt/vigil/internal/match"
@@ -26,6 +28,8 @@ const (
 	maxSourceLen   = 32
 	// MaxRecordSize bounds the JSON of one record.
 	MaxRecordSize = 4 << 20
+	// maxReported bounds the invalid records an error names.
+	maxReported = 100
 )
 
 // ImportStats says what an import did to the stored records.
@@ -102,6 +106,24 @@ func encodeRecord(r *vuln.Record) (encodedRecord, error) {
 	return e, nil
 }
 
+// encodeRecords encodes recs on every core: JSON and SHA-256 are most of
+// the work of an import of unchanged records.
+func encodeRecords(recs []vuln.Record) ([]encodedRecord, []error) {
+	encs := make([]encodedRecord, len(recs))
+	errs := make([]error, len(recs))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(recs)/256))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(recs); i += workers {
+				encs[i], errs[i] = encodeRecord(&recs[i])
+			}
+		})
+	}
+	wg.Wait()
+	return encs, errs
+}
+
 // storedRecord is what an import needs to know of a stored record.
 type storedRecord struct {
 	id         int64
@@ -140,9 +162,9 @@ func (s *Store) ImportRecords(ctx context.Context, feed string, recs []vuln.Reco
 	encs := make([]encodedRecord, 0, len(recs))
 	at := make(map[string]int, len(recs)) // ref -> index in encs
 	var errs []error
-	for i := range recs {
-		e, err := encodeRecord(&recs[i])
-		if err != nil {
+	encoded, encErrs := encodeRecords(recs)
+	for i, e := range encoded {
+		if err := encErrs[i]; err != nil {
 			errs = append(errs, fmt.Errorf("records[%d] (%s): %w", i, recs[i].ID, err))
 			continue
 		}
@@ -154,6 +176,9 @@ func (s *Store) ImportRecords(ctx context.Context, feed string, recs []vuln.Reco
 		encs = append(encs, e)
 	}
 	if len(errs) > 0 {
+		if n := len(errs) - maxReported; n > 0 {
+			errs = append(errs[:maxReported], fmt.Errorf("and %d more invalid records", n))
+		}
 		return st, fmt.Errorf("import records of %s: %w", feed, errors.Join(errs...))
 	}
 	err := s.InTx(ctx, func(tx *Store) error {
@@ -294,15 +319,26 @@ func (s *Store) importRecords(ctx context.Context, feed string, encs []encodedRe
 		}
 		st.Changed = append(st.Changed, e.ref)
 	}
+	// In index order: the b-trees grow at their ends, not everywhere.
+	slices.SortFunc(aliases, func(a, b []any) int {
+		return cmp.Or(strings.Compare(a[0].(string), b[0].(string)), cmp.Compare(a[1].(int64), b[1].(int64)))
+	})
+	slices.SortFunc(keys, func(a, b []any) int {
+		return cmp.Or(strings.Compare(a[0].(string), b[0].(string)), strings.Compare(a[1].(string), b[1].(string)),
+			cmp.Compare(a[2].(int64), b[2].(int64)))
+	})
 	if err := s.insertBatches(ctx, `INSERT INTO vuln_aliases (alias, record_id) VALUES `, "", aliases, nil); err != nil {
 		return st, err
 	}
 	if err := s.insertBatches(ctx, `INSERT INTO vuln_keys (ecosystem, package, record_id) VALUES `, "", keys, nil); err != nil {
 		return st, err
 	}
-	// Aliases and keys go with the record (ON DELETE CASCADE).
-	if err := s.execIDs(ctx, `DELETE FROM vuln_records WHERE id IN `, removed); err != nil {
-		return st, err
+	// Aliases and keys go with the record.
+	for _, q := range []string{`DELETE FROM vuln_aliases WHERE record_id IN `, `DELETE FROM vuln_keys WHERE record_id IN `,
+		`DELETE FROM vuln_records WHERE id IN `} {
+		if err := s.execIDs(ctx, q, removed); err != nil {
+			return st, err
+		}
 	}
 	st.Added, st.Updated, st.Removed = len(added), len(updated), len(removed)
 	slices.Sort(st.Changed)

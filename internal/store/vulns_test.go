@@ -371,3 +371,125 @@ func FuzzImportRecords(f *testing.F) {
 		}
 	})
 }
+
+// benchRecords is every OSV record of the shared test data (go-vulndb, the
+// Debian DSA/DLA export, RustSec, PyPA), about 17,000, copied times times
+// under other IDs and packages.
+func benchRecords(b *testing.B, times int) []vuln.Record {
+	b.Helper()
+	recs := goVulnDB(b)
+	for _, dir := range [][]string{{"rustsec-osv", "crates"}, {"pypa-advisory-db", "vulns-json"}} {
+		more, _, err := osvfeed.ParseDir(os.DirFS(sharedtest.Path(b, dir...)), ".")
+		if err != nil {
+			b.Fatal(err)
+		}
+		recs = append(recs, more...)
+	}
+	p := sharedtest.Path(b, "debian-tracker", "osv-from-dsa-dla-2023-04-02.zip")
+	f, err := os.Open(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		b.Fatal(err)
+	}
+	deb, _, err := osvfeed.ParseZip(f, st.Size(), "debian.zip")
+	if err != nil {
+		b.Fatal(err)
+	}
+	recs = append(recs, deb...)
+	n := len(recs)
+	for c := 1; c < times; c++ {
+		for _, r := range recs[:n] {
+			r.ID = fmt.Sprintf("%s-copy%d", r.ID, c)
+			r.Affected = slices.Clone(r.Affected)
+			for i := range r.Affected {
+				r.Affected[i].Package = fmt.Sprintf("%s-copy%d", r.Affected[i].Package, c)
+			}
+			recs = append(recs, r)
+		}
+	}
+	return recs
+}
+
+// BenchmarkImportRecords imports real records into an empty SQLite store
+// (first) and again unchanged (the daily case), at go-vulndb's size and at
+// the size of the whole OSV data times four (about 68,000 records).
+func BenchmarkImportRecords(b *testing.B) {
+	for _, size := range []struct {
+		name string
+		recs func(*testing.B) []vuln.Record
+	}{
+		{"go-vulndb", func(b *testing.B) []vuln.Record { return goVulnDB(b) }},
+		{"osv-x4", func(b *testing.B) []vuln.Record { return benchRecords(b, 4) }},
+	} {
+		b.Run(size.name, func(b *testing.B) {
+			recs := size.recs(b)
+			ctx := context.Background()
+			b.Run("first", func(b *testing.B) {
+				for b.Loop() {
+					b.StopTimer()
+					s := storetest.SQLite(b)
+					b.StartTimer()
+					if _, err := s.ImportRecords(ctx, "osv", recs, true); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(recs)), "records")
+			})
+			b.Run("unchanged", func(b *testing.B) {
+				s := storetest.SQLite(b)
+				if _, err := s.ImportRecords(ctx, "osv", recs, true); err != nil {
+					b.Fatal(err)
+				}
+				for b.Loop() {
+					if _, err := s.ImportRecords(ctx, "osv", recs, true); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(recs)), "records")
+			})
+		})
+	}
+}
+
+// BenchmarkReadRecords reads every record of the shared OSV data (about
+// 17,000) back, and the records of 1,000 keys, on SQLite.
+func BenchmarkReadRecords(b *testing.B) {
+	recs := benchRecords(b, 1)
+	s := storetest.SQLite(b)
+	ctx := context.Background()
+	if _, err := s.ImportRecords(ctx, "osv", recs, true); err != nil {
+		b.Fatal(err)
+	}
+	var keys []match.Key
+	for _, r := range recs {
+		for _, a := range r.Affected {
+			if len(keys) < 1000 && a.Package != "" {
+				keys = append(keys, match.Component{Ecosystem: a.Ecosystem, Package: a.Package}.Key())
+			}
+		}
+	}
+	b.Run("AllRecords", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.AllRecords(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(recs)), "records")
+	})
+	b.Run("RecordsByKeys", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			rs, err := s.RecordsByKeys(ctx, keys)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n = len(rs)
+		}
+		b.ReportMetric(float64(len(keys)), "keys")
+		b.ReportMetric(float64(n), "records")
+	})
+}

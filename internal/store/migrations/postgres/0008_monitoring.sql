@@ -58,19 +58,22 @@ CREATE TABLE vuln_records (
 );
 CREATE INDEX vuln_records_feed ON vuln_records (feed);
 
--- The record's aliases and upstream IDs.
+-- The record's aliases and upstream IDs, and below the match keys of its
+-- affected entries. record_id has no REFERENCES: checking the record for
+-- each of the hundreds of thousands of rows an import writes costs more
+-- than the import itself on SQLite; the store deletes these rows with
+-- their record, in the same transaction.
 CREATE TABLE vuln_aliases (
     alias     text    NOT NULL,
-    record_id bigint  NOT NULL REFERENCES vuln_records (id) ON DELETE CASCADE,
+    record_id bigint  NOT NULL,
     PRIMARY KEY (alias, record_id)
 );
 CREATE INDEX vuln_aliases_record ON vuln_aliases (record_id);
 
--- The match keys of the record's affected entries.
 CREATE TABLE vuln_keys (
     ecosystem text    NOT NULL,
     package   text    NOT NULL,
-    record_id bigint  NOT NULL REFERENCES vuln_records (id) ON DELETE CASCADE,
+    record_id bigint  NOT NULL,
     PRIMARY KEY (ecosystem, package, record_id)
 );
 CREATE INDEX vuln_keys_record ON vuln_keys (record_id);
