@@ -30,6 +30,8 @@ var allowed = map[string]string{
 	"golang.org/x/text":                        "the charsets of inbound mail (ISO-8859-*, windows-125x, ...), by their WHATWG names",
 	"github.com/package-url/packageurl-go":     "parses and normalises package URLs (purl) in SBOMs: the purl project's own Go library",
 	"github.com/spdx/tools-golang":             "reads SPDX 2.x JSON and tag-value SBOMs: the SPDX project's own Go library",
+	"golang.org/x/crypto":                      "argon2id password hashes of the web UI's logins (the Go team's implementation)",
+	"github.com/chromedp/chromedp":             "drives Debian's chromium in the web UI's browser test (tests only)",
 }
 
 func TestDependencies(t *testing.T) {

@@ -1,6 +1,7 @@
 // Package server assembles vigil's HTTP surfaces on one port: the JSON API
-// under /api/v1 and the public site everywhere else, with timeouts, security
-// headers, graceful shutdown and, when given a certificate, TLS 1.2 or later.
+// under /api/v1, the team's UI under /ui and the public site everywhere
+// else, with timeouts, security headers, graceful shutdown and, when given a
+// certificate, TLS 1.2 or later.
 package server
 
 import (
@@ -22,6 +23,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/site"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/ticket"
+	"github.com/vigil-psirt/vigil/internal/web"
 )
 
 // Options configure the server.
@@ -58,8 +60,13 @@ func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	ui, err := web.New(svc, web.Options{Log: opts.Log, Name: opts.Name, TrustProxy: opts.TrustProxy})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.Handler())
+	mux.Handle("/ui/", ui.Handler()) // the team's UI: sessions, CSRF, roles (package web)
 	site := pub.Handler()
 	mux.Handle("POST /report", a.LimitIntake(site))
 	mux.Handle("POST /subscribe", a.LimitIntake(site)) // no mail flood through the form
