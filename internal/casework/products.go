@@ -207,6 +207,12 @@ func (s *Service) UpdateRelease(ctx context.Context, a Actor, id int64, p Releas
 		if err := tx.UpdateRelease(ctx, r); err != nil {
 			return err
 		}
+		if r.State == product.Published && p.State != nil {
+			// Its upgrades stop the previous release's upgrade clocks.
+			if err := s.carry(ctx, tx, r, now); err != nil {
+				return fmt.Errorf("carry findings: %w", err)
+			}
+		}
 		if r.State == product.Published && s.Renderer != nil {
 			// The new release gets its VEX documents at once.
 			p, err := tx.ProductByID(ctx, b.ProductID)

@@ -29,6 +29,7 @@ func handlers(c Config, svc *casework.Service, log *slog.Logger) (map[outbox.Cha
 	if c.OutboxInterval != 0 && c.OutboxInterval < minOutboxInterval {
 		errs = append(errs, fmt.Errorf("outbox_interval: %v is below %v (leave it unset for %v)", c.OutboxInterval, minOutboxInterval, defaultOutboxInterval))
 	}
+	errs = append(errs, c.Feeds.validate()...)
 	for _, build := range builders() {
 		if err := build(c, svc, log, h); err != nil {
 			errs = append(errs, err)

@@ -53,6 +53,8 @@ type Config struct {
 	// OutboxInterval is how long serve's outbox worker rests between
 	// rounds when the outbox is drained; 0 means 5s.
 	OutboxInterval time.Duration `yaml:"outbox_interval"`
+	// Feeds configure the upstream vulnerability data (feed.go).
+	Feeds FeedsConfig `yaml:"feeds"`
 }
 
 // Channels configure what leaves vigil and what comes in (R1, R5, R9, R10).
@@ -135,6 +137,10 @@ func commands() []command {
 		{"user", "manage users and API tokens: create, list, token, revoke", runUser},
 		{"policy", "check a policy file: policy check FILE", runPolicy},
 		{"audit", "verify the audit trail's hash chain: audit verify", runAudit},
+		{"feed", "import and sync upstream vulnerability data: feed import|sync|runs", runFeed},
+		{"sbom", "import a release's SBOM: sbom import --product SLUG --release X.Y.Z FILE", runSBOM},
+		{"scan", "check an SBOM offline against the imported data (for CI)", runScan},
+		{"findings", "list findings, rules and release plans: findings list|rules|rule|revoke|plan|rematch", runFindings},
 		{"demo", "fill the database with a realistic example", runDemo},
 		{"config", "print the effective configuration", runConfig},
 		{"version", "print the version", runVersion},
@@ -157,7 +163,13 @@ func run(ctx context.Context, e *env, args []string) int {
 	for _, c := range commands() {
 		if c.name == args[0] {
 			err := c.run(ctx, e, args[1:])
+			var exit *exitError
 			switch {
+			case errors.As(err, &exit):
+				if exit.err != nil {
+					fmt.Fprintf(e.stderr, "vigil %s: %v\n", c.name, exit.err)
+				}
+				return exit.code
 			case err == nil:
 				return 0
 			case errors.Is(err, flag.ErrHelp):
@@ -219,10 +231,13 @@ func flags(fs *flag.FlagSet, e *env) func() (Config, error) {
 		}
 		for key, dst := range map[string]*string{"VIGIL_SMTP_PASSWORD": &c.Channels.SMTP.Password, "VIGIL_CVE_API_KEY": &c.Channels.CVEServices.APIKey,
 			"VIGIL_MASTODON_TOKEN": &c.Channels.Mastodon.Token, "VIGIL_TICKETS_PUBLIC_SECRET": &c.Channels.Tickets.PublicSecret,
-			"VIGIL_TICKETS_PRIVATE_SECRET": &c.Channels.Tickets.PrivateSecret} {
+			"VIGIL_TICKETS_PRIVATE_SECRET": &c.Channels.Tickets.PrivateSecret, "VIGIL_NVD_API_KEY": &c.Feeds.NVDAPIKey} {
 			if v := e.getenv(key); v != "" {
 				*dst = v
 			}
+		}
+		if v := e.getenv("VIGIL_FEEDS_DISABLED"); v != "" {
+			c.Feeds.Disabled = v == "1" || v == "true"
 		}
 		if v := e.getenv("VIGIL_TRUST_PROXY"); v != "" {
 			c.TrustProxy = v == "1" || v == "true"

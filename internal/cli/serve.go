@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/casework"
@@ -91,16 +92,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
-	jobsDone := make(chan error, 2)
+	jobsDone := make(chan error, 3)
 	go func() { jobsDone <- runOutbox(jobs, hs, svc, log, c.OutboxInterval) }()
 	go func() { jobsDone <- runReminders(jobs, svc, log, time.Minute) }()
+	go func() {
+		// R12: every feed at least daily, then a full rematch.
+		svc.RunSync(jobs, c.Feeds.sources(&http.Client{Timeout: 10 * time.Minute}), c.Feeds.interval(), log.Info)
+		jobsDone <- nil
+	}()
 	err = server.Serve(ctx, c.Addr, h, log, tlsFiles, func(a net.Addr) {
 		log.Info("vigil serving", "addr", a.String(), "tls", tlsFiles != nil, "store", svc.Store.Dialect(), "policy", svc.Policy.Name)
 		fmt.Fprintf(e.stderr, "vigil is listening on %s://%s (API under /api/v1)\n", scheme, a)
 	})
 	err = errors.Join(err, stopInbound())
 	stopJobs()
-	return errors.Join(err, <-jobsDone, <-jobsDone)
+	return errors.Join(err, <-jobsDone, <-jobsDone, <-jobsDone)
 }
 
 // firstRun creates the first administrator and shows its API token once.

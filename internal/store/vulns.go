@@ -38,6 +38,10 @@ type ImportStats struct {
 	// Changed are the "source:id" of the records added, updated and
 	// removed, sorted.
 	Changed []string
+	// Keys are the match keys of the changed records, before and after the
+	// import (a record narrowed or removed leaves its old keys): the
+	// components to match again. Sorted, without repetition.
+	Keys []match.Key
 }
 
 // RecordRef is the "source:id" reference of a record, as findings and
@@ -258,6 +262,40 @@ func (s *Store) importRecords(ctx context.Context, feed string, encs []encodedRe
 			}
 		}
 	}
+
+	touched := map[match.Key]bool{}
+	for chunk := range slices.Chunk(slices.Concat(stale, removed), byIDsChunk) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		old, err := collect(ctx, s, s.writer(), `SELECT DISTINCT ecosystem, package FROM vuln_keys WHERE record_id IN (`+placeholders(len(chunk))+`)`,
+			args, func(r scanner) (match.Key, error) {
+				var k match.Key
+				err := r.Scan(&k.Ecosystem, &k.Package)
+				return k, err
+			})
+		if err != nil {
+			return st, err
+		}
+		for _, k := range old {
+			touched[k] = true
+		}
+	}
+	for _, i := range slices.Concat(added, updated) {
+		for _, k := range encs[i].keys {
+			touched[k] = true
+		}
+	}
+	for k := range touched {
+		st.Keys = append(st.Keys, k)
+	}
+	slices.SortFunc(st.Keys, func(a, b match.Key) int {
+		if c := strings.Compare(a.Ecosystem, b.Ecosystem); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Package, b.Package)
+	})
 
 	if err := s.execIDs(ctx, `DELETE FROM vuln_aliases WHERE record_id IN `, stale); err != nil {
 		return st, err

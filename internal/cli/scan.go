@@ -1,0 +1,260 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/vigil-psirt/vigil/internal/casework"
+	"github.com/vigil-psirt/vigil/internal/finding"
+	"github.com/vigil-psirt/vigil/internal/policy"
+	"github.com/vigil-psirt/vigil/internal/sarif"
+	"github.com/vigil-psirt/vigil/internal/sbom"
+)
+
+// Exit codes of vigil scan, for CI pipelines.
+const (
+	exitFindings  = 1 // findings at or above the --fail-on severity
+	exitScanError = 3 // the scan could not run (bad SBOM, no data, ...)
+)
+
+// exitError ends a command with a given exit code; err, when set, is
+// printed.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+const scanUsage = `vigil scan [--format table|json|sarif] [--fail-on SEVERITY|off] [--distro debian-12]
+           [--product SLUG [--release X.Y.Z]] [--sbom-format FORMAT] SBOM
+
+Checks an SBOM (CycloneDX, SPDX or a dpkg status file) offline against the
+vulnerability data imported with vigil feed import|sync. Exit codes: 0 no
+finding at or above --fail-on (default low), 1 findings, 2 usage, 3 error.
+Findings an applicability rule marks not_affected never fail the scan.`
+
+// ScanOutput is the JSON output of vigil scan.
+type ScanOutput struct {
+	SBOM     ScanSBOM          `json:"sbom"`
+	Findings []finding.Finding `json:"findings"`
+}
+
+// ScanSBOM describes the scanned document.
+type ScanSBOM struct {
+	Path         string         `json:"path"`
+	Name         string         `json:"name"`
+	Format       string         `json:"format"`
+	SHA256       string         `json:"sha256"`
+	Components   int            `json:"components"`
+	Unidentified []sbom.Problem `json:"unidentified,omitempty"`
+}
+
+func runScan(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() { fmt.Fprintln(e.stderr, scanUsage); fs.PrintDefaults() }
+	get := flags(fs, e)
+	format := fs.String("format", "table", "output: table, json or sarif")
+	failOn := fs.String("fail-on", "low", "lowest severity that fails the scan (critical, high, medium, low, none) or off")
+	distro := fs.String("distro", "", "Debian release of Debian components whose purl names none (a dpkg status file)")
+	productSlug := fs.String("product", "", "apply this product's applicability rules")
+	release := fs.String("release", "", "as for this release (X.Y.Z) of the product")
+	sbomFormat := fs.String("sbom-format", "", "SBOM format ("+strings.Join(sbom.Formats, ", ")+"); detected when empty")
+	output := fs.String("o", "", "write the report to this file instead of stdout")
+	var pos []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		rest = fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		pos, rest = append(pos, rest[0]), rest[1:]
+	}
+	if len(pos) != 1 {
+		return usageErr("scan needs exactly one SBOM\n%s", scanUsage)
+	}
+	if *format != "table" && *format != "json" && *format != "sarif" {
+		return usageErr("--format: %q is not table, json or sarif", *format)
+	}
+	threshold := policy.Severity(-1)
+	if *failOn != "off" {
+		s, err := policy.ParseSeverity(*failOn)
+		if err != nil {
+			return usageErr("--fail-on: %v", err)
+		}
+		threshold = s
+	}
+	c, err := get()
+	if err != nil {
+		return err
+	}
+	findings, out, err := scan(ctx, e, c, pos[0], *sbomFormat, casework.ScanOptions{Distro: *distro, Product: *productSlug, Release: *release})
+	if err != nil {
+		return &exitError{code: exitScanError, err: err}
+	}
+	w := e.stdout
+	if *output != "" {
+		f, err := os.Create(*output)
+		if err != nil {
+			return &exitError{code: exitScanError, err: err}
+		}
+		defer f.Close()
+		w = f
+	}
+	switch *format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(out)
+	case "sarif":
+		err = sarif.Write(w, sarif.Input{Tool: sarif.Tool{Name: "vigil", Version: Version, InformationURI: "https://github.com/vigil-psirt/vigil"},
+			Artifact: pos[0], Findings: findings})
+	default:
+		err = scanTable(w, out)
+	}
+	if err != nil {
+		return &exitError{code: exitScanError, err: err}
+	}
+	if *output != "" {
+		if err := w.(*os.File).Close(); err != nil {
+			return &exitError{code: exitScanError, err: err}
+		}
+	}
+	for _, p := range out.SBOM.Unidentified {
+		fmt.Fprintf(e.stderr, "not identified: %s\n", p)
+	}
+	if threshold >= 0 {
+		for _, f := range findings {
+			if (f.Status == finding.Affected || f.Status == finding.UnderInvestigation) && f.Severity >= threshold {
+				return &exitError{code: exitFindings}
+			}
+		}
+	}
+	return nil
+}
+
+func scan(ctx context.Context, e *env, c Config, path, sbomFormat string, o casework.ScanOptions) ([]finding.Finding, ScanOutput, error) {
+	var out ScanOutput
+	data, err := readBounded(path, sbom.MaxSize)
+	if err != nil {
+		return nil, out, err
+	}
+	var doc *sbom.SBOM
+	if sbomFormat != "" {
+		doc, err = sbom.ParseFormat(strings.NewReader(string(data)), path, sbomFormat)
+	} else {
+		doc, err = sbom.Parse(strings.NewReader(string(data)), path)
+	}
+	if err != nil {
+		return nil, out, err
+	}
+	sum := sha256.Sum256(data)
+	out.SBOM = ScanSBOM{Path: path, Name: doc.Name, Format: doc.Format, SHA256: hex.EncodeToString(sum[:]),
+		Components: len(doc.Components), Unidentified: doc.Unidentified}
+	svc, closeStore, err := service(ctx, e, c, false)
+	if err != nil {
+		return nil, out, err
+	}
+	defer closeStore()
+	counts, err := svc.Store.CountRecords(ctx)
+	if err != nil {
+		return nil, out, err
+	}
+	if len(counts) == 0 {
+		return nil, out, errors.New("no vulnerability data imported: run vigil feed import or vigil feed sync first")
+	}
+	fs, err := svc.Scan(ctx, doc, o)
+	if err != nil {
+		return nil, out, err
+	}
+	if fs == nil {
+		fs = []finding.Finding{}
+	}
+	out.Findings = fs
+	return fs, out, nil
+}
+
+// readBounded reads a file of at most limit bytes.
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w (more than %d bytes)", path, sbom.ErrTooLarge, limit)
+	}
+	return data, nil
+}
+
+func scanTable(w io.Writer, out ScanOutput) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEVERITY\tSCORE\tVULNERABILITY\tPACKAGE\tVERSION\tFIXED IN\tSTATUS\tDUE")
+	counts := map[string]int{}
+	notAffected := 0
+	for _, f := range out.Findings {
+		if f.Status == finding.NotAffected {
+			notAffected++
+		} else {
+			counts[f.SeverityName]++
+		}
+		score := ""
+		if f.Score > 0 {
+			score = fmt.Sprintf("%.1f", f.Score)
+		}
+		sev := f.SeverityName
+		if f.Exploited {
+			sev += " (exploited)"
+		}
+		due := ""
+		if f.DueAt != nil {
+			due = f.DueAt.Format("2006-01-02")
+		}
+		status := string(f.Status)
+		if f.Justification != "" {
+			status += ": " + string(f.Justification)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", sev, score, f.Vuln, f.Component.Package, f.Component.Version,
+			f.FixedVersion, status, due)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var parts []string
+	for _, s := range policy.Severities() {
+		if n := counts[s.String()]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	summary := "none"
+	if len(parts) > 0 {
+		summary = strings.Join(parts, ", ")
+	}
+	_, err := fmt.Fprintf(w, "\n%s: %d components, %d not identified; findings: %s; %d not affected by rules\n",
+		out.SBOM.Path, out.SBOM.Components, len(out.SBOM.Unidentified), summary, notAffected)
+	return err
+}
