@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -11,12 +15,14 @@ import (
 
 	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/user"
+	"github.com/vigil-psirt/vigil/internal/web"
 )
 
 const userUsage = `vigil user create NAME --role ROLE [--email ADDR]
 vigil user list
 vigil user token NAME [--label TEXT] [--expires DAYS]
 vigil user revoke TOKEN_ID
+vigil user password NAME [--password-stdin]   (the web UI's login: typed twice on stdin, or read once with --password-stdin)
 vigil user entitle NAME PRODUCT...   (a customer's support option: its products' advisories by mail)`
 
 func runUser(ctx context.Context, e *env, args []string) error {
@@ -31,6 +37,7 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	email := fs.String("email", "", "e-mail address")
 	label := fs.String("label", "cli", "token label")
 	days := fs.Int("expires", 0, "token lifetime in days (0: no expiry)")
+	pwStdin := fs.Bool("password-stdin", false, "read the password once from stdin (for scripts)")
 	// Flags may follow the positional argument: vigil user create alice --role psirt.
 	var pos []string
 	for len(rest) > 0 {
@@ -101,6 +108,16 @@ func runUser(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "%s: advisories of %s to %s (%s)\n", u.Name, s.Product, s.Email, s.State)
 		}
 		return nil
+	case sub == "password" && len(pos) == 1:
+		pw, err := readNewPassword(os.Stdin, e.stderr, *pwStdin)
+		if err != nil {
+			return err
+		}
+		if err := web.SetPassword(ctx, svc, who, pos[0], pw); err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
+		fmt.Fprintf(e.stdout, "password set for %s; their sessions have ended\n", pos[0])
+		return nil
 	case sub == "revoke" && len(pos) == 1:
 		id, err := strconv.ParseInt(pos[0], 10, 64)
 		if err != nil {
@@ -113,4 +130,43 @@ func runUser(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	return usageErr("\n%s", strings.TrimSpace(userUsage))
+}
+
+// readNewPassword reads a new password from in: one line with once (a
+// script pipes it), otherwise two lines that must match, prompted on
+// prompt. Lines are bounded; the line end is not part of the password.
+// The terminal's echo is not turned off: type it where nobody watches, or
+// pipe it with --password-stdin.
+func readNewPassword(in io.Reader, prompt io.Writer, once bool) (string, error) {
+	r := bufio.NewReaderSize(io.LimitReader(in, 2*(web.MaxPassword+2)), 2*(web.MaxPassword+2))
+	line := func() (string, error) {
+		s, err := r.ReadString('\n')
+		if err != nil && !(errors.Is(err, io.EOF) && s != "") {
+			if errors.Is(err, io.EOF) {
+				return "", errors.New("password: nothing on stdin")
+			}
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if len(s) > web.MaxPassword+2 || !strings.HasSuffix(s, "\n") && len(s) > web.MaxPassword {
+			return "", fmt.Errorf("password: at most %d bytes", web.MaxPassword)
+		}
+		return strings.TrimRight(s, "\r\n"), nil
+	}
+	if once {
+		return line()
+	}
+	fmt.Fprint(prompt, "New password (at least 12 characters; it is shown as you type): ")
+	first, err := line()
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprint(prompt, "Again: ")
+	second, err := line()
+	if err != nil {
+		return "", err
+	}
+	if first != second {
+		return "", errors.New("password: the two entries differ")
+	}
+	return first, nil
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"errors"
 	"fmt"
 	"html"
 	"net/http"
@@ -9,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-psirt/vigil/internal/casework"
+	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/user"
 	"github.com/vigil-psirt/vigil/internal/vcase"
+	"github.com/vigil-psirt/vigil/internal/web"
 )
 
 // TestEveryPageForEveryRole renders every page for every role: allowed →
@@ -441,5 +445,36 @@ func TestHeadersAndStatic(t *testing.T) {
 	}
 	if p := b.get("/ui/cases?page=2&state=received"); p.status != http.StatusOK {
 		t.Errorf("a page past the end: %d", p.status)
+	}
+}
+
+func TestSetPassword(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := f.as(user.PSIRT)
+	cli := casework.Actor{Kind: "system", Name: "cli"}
+	err := web.SetPassword(f.ctx, f.svc, cli, "pia", "pia")
+	var inv *casework.InvalidError
+	if !errors.As(err, &inv) || len(inv.Problems) != 2 {
+		t.Fatalf("a weak password: %v", err)
+	}
+	if err := web.SetPassword(f.ctx, f.svc, cli, "nobody", password); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an unknown user: %v", err)
+	}
+	const fresh = "a new and longer passphrase"
+	f.must(web.SetPassword(f.ctx, f.svc, cli, "pia", fresh))
+	if p := b.get("/ui/inbox"); p.status != http.StatusSeeOther {
+		t.Errorf("a session outlived the new password: %d", p.status)
+	}
+	if p := f.browser().login("pia", password); p.status != http.StatusUnauthorized {
+		t.Errorf("the old password still works: %d", p.status)
+	}
+	if p := f.browser().login("pia", fresh); p.status != http.StatusSeeOther {
+		t.Errorf("the new password: %d", p.status)
+	}
+	es, err := f.svc.Store.ListAudit(f.ctx, store.AuditFilter{Action: "user.password"})
+	f.must(err)
+	if len(es) != 1 || es[0].Object != "user:pia" || es[0].Actor != "system" {
+		t.Errorf("audit: %+v", es)
 	}
 }
