@@ -34,6 +34,7 @@ func TestFeedRuns(t *testing.T) {
 		list, err = s.ListFeedRuns(ctx, "", 0)
 		must(t, err)
 		diff(t, "finished run", []store.FeedRun{r}, list)
+		allSet(t, "FeedRun", list[0])
 		wantErr(t, s.FinishFeedRun(ctx, store.FeedRun{ID: 999, State: "ok"}), store.ErrNotFound)
 
 		// Newest first, per feed, limited.
@@ -73,6 +74,7 @@ func TestFeedState(t *testing.T) {
 		got, err := s.FeedState(ctx, "nvd")
 		must(t, err)
 		diff(t, "FeedState", st, got)
+		allSet(t, "FeedState", got)
 		st.ETag, st.Cursor, st.SyncedAt = "", "next", t0.Add(time.Hour)
 		must(t, s.SaveFeedState(ctx, st))
 		got, err = s.FeedState(ctx, "nvd")

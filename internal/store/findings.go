@@ -174,7 +174,10 @@ func (s *Store) SyncFindings(ctx context.Context, releaseID int64, scope []match
 			inScope[k] = true
 		}
 	}
+	in := out
 	err = s.InTx(ctx, func(tx *Store) error {
+		// A PostgreSQL transaction may run again: start from the input.
+		out = slices.Clone(in)
 		added, updated, removed = 0, 0, 0
 		stored, err := tx.FindingsOfRelease(ctx, releaseID)
 		if err != nil {

@@ -45,6 +45,13 @@ func TestRules(t *testing.T) {
 		got, err := s.RuleByID(ctx, full.ID)
 		must(t, err)
 		diff(t, "RuleByID", full, got)
+		// Every field kept: a rule created revoked (imported from elsewhere).
+		done := newRule(func(r *finding.Rule) { r.ExpiresAt, r.RevokedAt = ptr(now), ptr(now) })
+		must(t, s.CreateRule(ctx, &done))
+		got, err = s.RuleByID(ctx, done.ID)
+		must(t, err)
+		diff(t, "RuleByID of a revoked rule", done, got)
+		allSet(t, "Rule", got)
 		got, err = s.RuleByID(ctx, revoked.ID)
 		must(t, err)
 		diff(t, "revoked RuleByID", revoked, got)
@@ -58,9 +65,9 @@ func TestRules(t *testing.T) {
 			return rs
 		}
 		diff(t, "active rules of gateway", []finding.Rule{every, full}, list("gateway", false))
-		diff(t, "all rules of gateway", []finding.Rule{revoked, expired, every, full}, list("gateway", true))
+		diff(t, "all rules of gateway", []finding.Rule{revoked, expired, every, done, full}, list("gateway", true))
 		diff(t, "active rules", []finding.Rule{other, every, full}, list("", false))
-		diff(t, "every rule", []finding.Rule{revoked, expired, other, every, full}, list("", true))
+		diff(t, "every rule", []finding.Rule{revoked, expired, other, every, done, full}, list("", true))
 		diff(t, "rules of a product without its own", []finding.Rule{every}, list("nothing", false))
 
 		wantErr(t, s.RevokeRule(ctx, revoked.ID, now), store.ErrConflict)

@@ -82,6 +82,8 @@ func (s *Store) ReplaceSBOM(ctx context.Context, imp *SBOMImport, comps []Compon
 		rows[i] = []any{imp.ReleaseID, i, c.Name, c.Version, c.PURL, c.Ecosystem, c.Package, c.Source, c.SourceVersion,
 			c.Group, lic, c.CPE, c.Ref, c.Distro, k.Ecosystem, k.Package}
 	}
+	var sbomID int64
+	var compIDs []int64
 	err = s.InTx(ctx, func(tx *Store) error {
 		if _, err := tx.exec(ctx, `DELETE FROM components WHERE release_id = ?`, imp.ReleaseID); err != nil {
 			return err
@@ -114,14 +116,15 @@ func (s *Store) ReplaceSBOM(ctx context.Context, imp *SBOMImport, comps []Compon
 		if err != nil {
 			return err
 		}
-		imp.ID = id
-		for i := range comps {
-			comps[i].ID, comps[i].ReleaseID = ids[i], imp.ReleaseID
-		}
+		sbomID, compIDs = id, ids
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("replace sbom of release %d: %w", imp.ReleaseID, err)
+	}
+	imp.ID = sbomID
+	for i := range comps {
+		comps[i].ID, comps[i].ReleaseID = compIDs[i], imp.ReleaseID
 	}
 	return nil
 }

@@ -33,7 +33,8 @@ func testComponents() []store.Component {
 	return []store.Component{
 		{Component: sbom.Component{Name: "openssl", Version: "3.0.11-1~deb12u2", PURL: "pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64",
 			Ecosystem: "Debian", Package: "openssl", Source: "openssl", SourceVersion: "3.0.11-1~deb12u2",
-			Licenses: []string{"Apache-2.0"}, CPE: "cpe:2.3:a:openssl:openssl:3.0.11:*:*:*:*:*:*:*", Ref: "Package: openssl"}, Distro: "12"},
+			Group: "debian", Licenses: []string{"Apache-2.0"}, CPE: "cpe:2.3:a:openssl:openssl:3.0.11:*:*:*:*:*:*:*", Ref: "Package: openssl"},
+			Distro: "12"},
 		{Component: sbom.Component{Name: "libssl3", Version: "3.0.11-1~deb12u2", PURL: "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?distro=debian-11",
 			Ecosystem: "Debian", Package: "libssl3", Source: "openssl", SourceVersion: "3.0.11-1~deb12u2", Ref: "Package: libssl3"}, Distro: "12"},
 		{Component: sbom.Component{Name: "golang.org/x/net", Version: "v0.6.0", PURL: "pkg:golang/golang.org/x/net@v0.6.0",
@@ -72,12 +73,14 @@ func TestSBOMs(t *testing.T) {
 		got, err := s.SBOMOf(ctx, e.r1.ID)
 		must(t, err)
 		diff(t, "SBOMOf", imp, got)
+		allSet(t, "SBOMImport", got)
 
 		// ecosystem, package, version: Debian libssl3, Debian openssl, Go, PyPI, then the unidentified ("" sorts first)
 		want := []store.Component{comps[4], comps[1], comps[0], comps[2], comps[3]}
 		list, err := s.ComponentsOf(ctx, e.r1.ID)
 		must(t, err)
 		diff(t, "ComponentsOf", want, list)
+		allSet(t, "Component", list[2])
 
 		// The second release has the same Go module and its own SBOM.
 		imp2 := store.SBOMImport{ReleaseID: e.r2.ID, Name: "r2", Format: sbom.SPDXJSON, ImportedAt: t0}

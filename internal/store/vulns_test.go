@@ -74,13 +74,14 @@ func TestImportRecords(t *testing.T) {
 
 		st, err := s.ImportRecords(ctx, "osv/Go", []vuln.Record{a, b}, true)
 		must(t, err)
-		diff(t, "first import", store.ImportStats{Added: 2, Changed: []string{"osv:A", "osv:B"}}, st)
+		diff(t, "first import", store.ImportStats{Added: 2, Changed: []string{"osv:A", "osv:B"},
+			Keys: []match.Key{{Ecosystem: "Go", Package: "example.com/a"}, {Ecosystem: "Go", Package: "example.com/b"}, {Ecosystem: "PyPI", Package: "django-thing"}}}, st)
 		st, err = s.ImportRecords(ctx, "osv/Debian", []vuln.Record{deb}, true)
 		must(t, err)
-		diff(t, "debian import", store.ImportStats{Added: 1, Changed: []string{"osv:DSA-1-1"}}, st)
+		diff(t, "debian import", store.ImportStats{Added: 1, Changed: []string{"osv:DSA-1-1"}, Keys: []match.Key{{Ecosystem: "Debian:12", Package: "openssl"}}}, st)
 		st, err = s.ImportRecords(ctx, "nvd", []vuln.Record{nvd}, false)
 		must(t, err)
-		diff(t, "nvd import", store.ImportStats{Added: 1, Changed: []string{"nvd:A"}}, st)
+		diff(t, "nvd import", store.ImportStats{Added: 1, Changed: []string{"nvd:A"}, Keys: []match.Key{{Ecosystem: "Go", Package: "example.com/a"}}}, st)
 
 		allRecs, err := s.AllRecords(ctx)
 		must(t, err)
@@ -127,7 +128,8 @@ func TestImportRecords(t *testing.T) {
 		c := newRecord("C")
 		st, err = s.ImportRecords(ctx, "osv/Go", []vuln.Record{b2, c}, false)
 		must(t, err)
-		diff(t, "incomplete import", store.ImportStats{Added: 1, Updated: 1, Changed: []string{"osv:B", "osv:C"}}, st)
+		diff(t, "incomplete import", store.ImportStats{Added: 1, Updated: 1, Changed: []string{"osv:B", "osv:C"},
+			Keys: []match.Key{{Ecosystem: "Go", Package: "example.com/b"}, {Ecosystem: "Go", Package: "example.com/c"}, {Ecosystem: "PyPI", Package: "django-thing"}, {Ecosystem: "npm", Package: "left-pad"}}}, st)
 		diff(t, "old alias of B", []string{}, byAliases("CVE-B"))
 		diff(t, "new alias of B", []string{"osv:B"}, byAliases("GHSA-new"))
 		diff(t, "old key of B", []string{}, byKeys(match.Key{Ecosystem: "PyPI", Package: "django-thing"}))
@@ -140,7 +142,8 @@ func TestImportRecords(t *testing.T) {
 		// their aliases and keys, and leaves other feeds alone.
 		st, err = s.ImportRecords(ctx, "osv/Go", []vuln.Record{c}, true)
 		must(t, err)
-		diff(t, "complete import", store.ImportStats{Unchanged: 1, Removed: 2, Changed: []string{"osv:A", "osv:B"}}, st)
+		diff(t, "complete import", store.ImportStats{Unchanged: 1, Removed: 2, Changed: []string{"osv:A", "osv:B"},
+			Keys: []match.Key{{Ecosystem: "Go", Package: "example.com/a"}, {Ecosystem: "npm", Package: "left-pad"}}}, st)
 		diff(t, "aliases of removed", []string{"nvd:A", "osv:DSA-1-1"}, byAliases("CVE-A", "CVE-UP-A", "GHSA-new"))
 		diff(t, "keys of removed", []string{"nvd:A"}, byKeys(match.Key{Ecosystem: "Go", Package: "example.com/a"},
 			match.Key{Ecosystem: "npm", Package: "left-pad"}))
@@ -154,7 +157,7 @@ func TestImportRecords(t *testing.T) {
 		c2.Summary = "later"
 		st, err = s.ImportRecords(ctx, "osv/all", []vuln.Record{c, c2}, true)
 		must(t, err)
-		diff(t, "moved and updated", store.ImportStats{Updated: 1, Changed: []string{"osv:C"}}, st)
+		diff(t, "moved and updated", store.ImportStats{Updated: 1, Changed: []string{"osv:C"}, Keys: []match.Key{{Ecosystem: "Go", Package: "example.com/c"}}}, st)
 		st, err = s.ImportRecords(ctx, "osv/Go", nil, true)
 		must(t, err)
 		diff(t, "the old feed no longer has it", store.ImportStats{}, st)
