@@ -382,6 +382,9 @@ func classify(p *policy.Policy, f *Finding, hits []match.Hit, recs []*vuln.Recor
 		if u, word := urgency(hits); u > sev {
 			sev = u
 			reasons = []string{"Debian tracker urgency " + word}
+		} else if word == "" && p.Unscored > sev {
+			sev = p.Unscored
+			reasons = []string{"the policy's severity of unscored vulnerabilities"}
 		}
 	}
 	f.Severity = sev

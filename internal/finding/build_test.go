@@ -105,9 +105,10 @@ func TestBuildGoVulnDBWithNVDAndKEV(t *testing.T) {
 		t.Fatalf("Build (-want +got):\n%s", diff)
 	}
 
-	// Without NVD and KEV the Go record alone has no score.
+	// Without NVD and KEV the Go record alone has no score: the default
+	// policy's unscored severity.
 	alone := Build(p, c, hits, nil)
-	if len(alone) != 1 || alone[0].Severity != policy.None || alone[0].Exploited ||
+	if len(alone) != 1 || alone[0].Severity != policy.Medium || alone[0].Exploited ||
 		!strings.Contains(strings.Join(alone[0].Reasons, "; "), "no CVSS score known") {
 		t.Fatalf("Build without lookup = %+v", alone)
 	}
@@ -237,10 +238,17 @@ func TestBuildDebianTrackerUrgency(t *testing.T) {
 		{"CVE-2024-0001", "high", "", []string{"no CVSS score known", "Debian tracker urgency high"}},
 		{"CVE-2024-0002", "low", "", []string{"no CVSS score known", "Debian tracker urgency unimportant"}},
 		{"CVE-2024-0003", "medium", "3.0.16-1~deb12u1", []string{"no CVSS score known", "Debian tracker urgency medium"}},
-		{"CVE-2024-0004", "none", "", []string{"no CVSS score known", "no classification rule matched"}},
+		// Neither score nor urgency: the default policy's unscored severity.
+		{"CVE-2024-0004", "medium", "", []string{"no CVSS score known", "the policy's severity of unscored vulnerabilities"}},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Fatalf("Build (-want +got):\n%s", diff)
+	}
+	// A policy without unscored leaves it at what the rules say: none.
+	p := policy.Default()
+	p.Unscored = policy.None
+	if f := Build(p, c, ix.Match(match.Component{Ecosystem: c.Ecosystem, Package: c.Package, Version: c.Version}), nil); f[3].Severity != policy.None {
+		t.Errorf("without unscored, CVE-2024-0004 is %s, want none", f[3].SeverityName)
 	}
 	if got[0].Summary != "high urgency issue" || got[0].Records[0] != "debian:CVE-2024-0001" {
 		t.Errorf("first finding: %+v", got[0])

@@ -159,8 +159,9 @@ type rawSeverity struct {
 }
 
 type rawClassification struct {
-	Score string    `yaml:"score"`
-	Rules []rawRule `yaml:"rules"`
+	Score    string    `yaml:"score"`
+	Unscored string    `yaml:"unscored"`
+	Rules    []rawRule `yaml:"rules"`
 }
 
 type rawRule struct {
@@ -433,6 +434,11 @@ func (v *validator) classification(p *Policy, raw rawClassification) {
 		p.ScoreSource = src
 	default:
 		v.errorf("classification.score", "unknown score source %q (want highest, cvss40 or cvss31)", raw.Score)
+	}
+	if raw.Unscored != "" {
+		if s, ok := v.severity("classification.unscored", raw.Unscored); ok {
+			p.Unscored = s
+		}
 	}
 	for i, rr := range raw.Rules {
 		path := fmt.Sprintf("classification.rules[%d]", i)

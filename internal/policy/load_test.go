@@ -169,6 +169,7 @@ clocks:
     exploited_only: maybe
 classification:
   score: newest
+  unscored: severe
   rules:
     - {severity: critical, min_score: 11}
     - {severity: high}
@@ -205,12 +206,13 @@ releases:
 		"clocks[2].duration: line 24",
 		"clocks[2].exploited_only: line 25",
 		"classification.score: line 27",
-		"classification.rules[0].min_score: line 29",
-		"classification.rules[1]: line 30",
-		"releases.regular.from_day: line 32",
-		"releases.regular.to_day: line 32",
-		"releases.urgent.severities[0]: line 33",
-		"releases.urgent.within: line 33",
+		"classification.unscored: line 28",
+		"classification.rules[0].min_score: line 30",
+		"classification.rules[1]: line 31",
+		"releases.regular.from_day: line 33",
+		"releases.regular.to_day: line 33",
+		"releases.urgent.severities[0]: line 34",
+		"releases.urgent.within: line 34",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems mismatch (-want +got):\n%s\nfull error:\n%v", diff, err)

@@ -56,6 +56,11 @@ type Policy struct {
 	Severities []SeverityInfo
 	// ScoreSource picks the CVSS score when both 3.x and 4.0 are given.
 	ScoreSource ScoreSource
+	// Unscored is the severity of an upstream vulnerability that no source
+	// has scored yet (classification.unscored; None when unset): the Go
+	// vulnerability database and Debian's advisories carry no CVSS, and a
+	// finding without a score must still get a deadline.
+	Unscored Severity
 	// Rules is the classification table (R13), in file order.
 	Rules []Rule
 	// Clocks are the deadline rules, in file order.
