@@ -288,9 +288,10 @@ func TestOpenAPIRoutes(t *testing.T) {
 			}
 		}
 
-		// Request bodies: JSON, for POST and PATCH, closed at every level.
+		// Request bodies: JSON, for POST and PATCH, closed at every level;
+		// PUT uploads a document (an SBOM), JSON among its formats.
 		body, hasBody := op["requestBody"].(map[string]any)
-		needsBody := method == "POST" || method == "PATCH"
+		needsBody := method == "POST" || method == "PATCH" || method == "PUT"
 		if hasBody != needsBody {
 			t.Errorf("%s: requestBody present = %v, want %v", k, hasBody, needsBody)
 		}
@@ -901,6 +902,8 @@ func TestOpenAPIResponses(t *testing.T) {
 	if code, l := c.do(adm, post, v1+"/cve/sync", none, map[string]any{}); code != 200 || len(l.([]any)) != 0 {
 		t.Errorf("sync: %d %v", code, l)
 	}
+
+	monitorCalls(t, c, svc, adm)
 
 	// Revocation, the intake's limits.
 	c.want(204, adm, del, v1+"/tokens/{id}", at(id(tok)), nil)

@@ -80,6 +80,18 @@ func (a *API) table() []route {
 		auth("GET", "/api/v1/cve/unused", user.ManageCases, "Reserved CVE IDs no case uses, older than a number of days", a.unusedCVE),
 		auth("POST", "/api/v1/cve/sync", user.ManageCases, "Record the reserved CVE IDs CVE Services holds that vigil does not know", a.syncCVE),
 		auth("POST", "/api/v1/cve/{id}/reject", user.ManageCases, "Reject an unused reserved CVE ID through CVE Services", a.rejectCVE),
+
+		auth("PUT", "/api/v1/releases/{id}/sbom", user.ManageProducts, "Replace a release's SBOM and match its components (R12)", a.putSBOM),
+		auth("GET", "/api/v1/releases/{id}/sbom", user.ReadProducts, "The SBOM of a release as it was imported", a.getSBOM),
+		auth("GET", "/api/v1/releases/{id}/components", user.ReadProducts, "The components of a release, from its SBOM", a.listComponents),
+		auth("GET", "/api/v1/findings", user.ReadCases, "Findings: upstream vulnerabilities matched to release components, most severe first", a.listFindings),
+		auth("GET", "/api/v1/findings/{id}", user.ReadCases, "One finding", a.getFinding),
+		auth("POST", "/api/v1/findings/rematch", user.ManageCases, "Match every component again and apply the rules and the policy anew", a.rematch),
+		auth("GET", "/api/v1/rules", user.ReadCases, "Applicability rules, newest first (R14)", a.listRules),
+		auth("POST", "/api/v1/rules", user.ManageCases, "Record an applicability decision and apply it to the findings (R14)", a.createRule),
+		auth("DELETE", "/api/v1/rules/{id}", user.ManageCases, "Revoke an applicability rule; its findings are decided again", a.revokeRule),
+		auth("GET", "/api/v1/plans", user.ReadCases, "The next release each maintained branch needs for its open findings (R16, R17)", a.listPlans),
+		auth("GET", "/api/v1/feeds/runs", user.ReadAudit, "Imports and syncs of the vulnerability feeds, newest first", a.listFeedRuns),
 	}
 }
 
