@@ -175,13 +175,32 @@ func (s *Service) FeedRuns(ctx context.Context, feed string, limit int) ([]store
 }
 
 // RunSync is the scheduled sync of serve: it syncs every source, then
-// rematches everything once a day so that expired rules and passing time
-// are reflected even when no feed changed.
-func (s *Service) RunSync(ctx context.Context, sources []feedsrc.Source, every time.Duration, log func(msg string, args ...any)) {
-	if every <= 0 {
+// rematches everything, so that expired rules and passing time are
+// reflected even when no feed changed. The first round waits at least
+// settle after the start, and until the oldest source's last sync is every
+// old, so that restarting serve does not fetch everything again.
+func (s *Service) RunSync(ctx context.Context, sources []feedsrc.Source, every, settle time.Duration, log func(msg string, args ...any)) {
+	if every <= 0 || len(sources) == 0 {
 		return
 	}
-	t := time.NewTimer(0)
+	wait := settle
+	oldest := time.Time{}
+	for i, src := range sources {
+		st, err := s.Store.FeedState(ctx, src.Feed())
+		if err != nil {
+			oldest = time.Time{} // never synced (or unreadable): due now
+			break
+		}
+		if i == 0 || st.SyncedAt.Before(oldest) {
+			oldest = st.SyncedAt
+		}
+	}
+	if !oldest.IsZero() {
+		if due := oldest.Add(every).Sub(s.now()); due > wait {
+			wait = due
+		}
+	}
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	for {
 		select {

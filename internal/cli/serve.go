@@ -97,7 +97,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	go func() { jobsDone <- runReminders(jobs, svc, log, time.Minute) }()
 	go func() {
 		// R12: every feed at least daily, then a full rematch.
-		svc.RunSync(jobs, c.Feeds.sources(&http.Client{Timeout: 10 * time.Minute}), c.Feeds.interval(), log.Info)
+		svc.RunSync(jobs, c.Feeds.sources(&http.Client{Timeout: 10 * time.Minute}), c.Feeds.interval(), syncSettle, log.Info)
 		jobsDone <- nil
 	}()
 	err = server.Serve(ctx, c.Addr, h, log, tlsFiles, func(a net.Addr) {
@@ -108,6 +108,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	stopJobs()
 	return errors.Join(err, <-jobsDone, <-jobsDone, <-jobsDone)
 }
+
+// syncSettle is how long serve waits after its start before the first
+// scheduled feed sync: a restart loop does not hammer the upstream feeds.
+const syncSettle = 2 * time.Minute
 
 // firstRun creates the first administrator and shows its API token once.
 func firstRun(ctx context.Context, e *env, svc *casework.Service) error {
