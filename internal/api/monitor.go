@@ -25,10 +25,10 @@ import (
 // components, the findings matching gives, the applicability rules that
 // decide what does not apply, the release plans, and the runs of the feeds.
 
-// MaxSBOMBody bounds the body of an SBOM upload: far above the team's JSON
+// maxSBOMBody bounds the body of an SBOM upload: far above the team's JSON
 // bodies, since a container image's SBOM runs to tens of MiB, and within
 // what the SBOM parser reads.
-const MaxSBOMBody = min(64<<20, sbom.MaxSize)
+const maxSBOMBody = min(64<<20, sbom.MaxSize)
 
 // maxQueryValue bounds a free-text query parameter (a vulnerability ID, a
 // package name, a feed name, an SBOM's file name).
@@ -236,7 +236,7 @@ func (a *API) putSBOM(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := a.store.ReleaseByID(r.Context(), id); err != nil {
-		return err // before reading a body of up to MaxSBOMBody
+		return err // before reading a body of up to maxSBOMBody
 	}
 	var problems []error
 	format, err := queryText(r, "format")
@@ -259,11 +259,11 @@ func (a *API) putSBOM(w http.ResponseWriter, r *http.Request) error {
 	if name == "" {
 		name = fmt.Sprintf("release-%d-sbom", id)
 	}
-	if r.ContentLength > MaxSBOMBody {
-		return &http.MaxBytesError{Limit: MaxSBOMBody}
+	if r.ContentLength > maxSBOMBody {
+		return &http.MaxBytesError{Limit: maxSBOMBody}
 	}
 	h := sha256.New()
-	body := io.TeeReader(http.MaxBytesReader(w, r.Body, MaxSBOMBody), h)
+	body := io.TeeReader(http.MaxBytesReader(w, r.Body, maxSBOMBody), h)
 	var doc *sbom.SBOM
 	if format == "" {
 		doc, err = sbom.Parse(body, name)
@@ -275,7 +275,7 @@ func (a *API) putSBOM(w http.ResponseWriter, r *http.Request) error {
 	case errors.As(err, &tooBig):
 		return err
 	case errors.Is(err, sbom.ErrTooLarge):
-		return &http.MaxBytesError{Limit: MaxSBOMBody}
+		return &http.MaxBytesError{Limit: maxSBOMBody}
 	case err != nil:
 		// The parser's error names the document and the place in it.
 		return badRequest{err.Error()}

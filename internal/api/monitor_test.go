@@ -393,9 +393,9 @@ func TestMonitorSBOMRefused(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		length int64
-	}{{"declared", MaxSBOMBody + 1}, {"streamed", -1}} {
+	}{{"declared", maxSBOMBody + 1}, {"streamed", -1}} {
 		t.Run("too large "+tt.name, func(t *testing.T) {
-			res := raw(t, h, adm, "PUT", target, io.LimitReader(spaces{}, MaxSBOMBody+1), tt.length)
+			res := raw(t, h, adm, "PUT", target, io.LimitReader(spaces{}, maxSBOMBody+1), tt.length)
 			body, _ := io.ReadAll(res.Body)
 			if res.StatusCode != http.StatusRequestEntityTooLarge {
 				t.Fatalf("status %d, want 413: %s", res.StatusCode, body)
