@@ -204,7 +204,7 @@ func TestImportRecordsAtomic(t *testing.T) {
 		// A context cancelled part-way through the transaction: some
 		// statements ran, the rest did not, and none of it stays.
 		var many []vuln.Record
-		for i := range 3000 {
+		for i := range 1200 { // three batches of the multi-row insert
 			many = append(many, newRecord(fmt.Sprintf("N%04d", i), func(r *vuln.Record) { r.Aliases = []string{"CVE-new"} }))
 		}
 		many = append(many, newRecord("R001", func(r *vuln.Record) { r.Summary = "changed" }))
@@ -284,11 +284,17 @@ func goVulnDB(tb testing.TB) []vuln.Record {
 	return recs
 }
 
-// TestImportRealRecords stores the Go vulnerability database and reads
-// every record back as it was parsed.
+// TestImportRealRecords stores a third of the Go vulnerability database
+// (the benchmarks take all of it) and reads every record back as it was
+// parsed.
 func TestImportRealRecords(t *testing.T) {
 	t.Parallel()
-	recs := goVulnDB(t)
+	var recs []vuln.Record
+	for i, r := range goVulnDB(t) {
+		if i%3 == 0 || r.ID == "GO-2023-1571" {
+			recs = append(recs, r)
+		}
+	}
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		st, err := s.ImportRecords(ctx, "osv/Go", recs, true)
