@@ -39,6 +39,7 @@ func artifacts(t *testing.T) string {
 // strings, which must stay text), a case, one lifecycle step, the case list,
 // the phone layout and the logout.
 func TestBrowser(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat(chromium); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s is required in CI (.ci/run installs it): %v", chromium, err)
@@ -80,9 +81,11 @@ func TestBrowser(t *testing.T) {
 
 	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
+		start := time.Now()
 		if err := chromedp.Do(ctx, actions...); err != nil {
 			t.Fatalf("%s: %v", step, err)
 		}
+		t.Logf("%s: %v", step, time.Since(start).Round(time.Millisecond))
 	}
 	text := func(sel string) string {
 		t.Helper()

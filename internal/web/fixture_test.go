@@ -71,10 +71,11 @@ func newFixture(t *testing.T, mut ...func(*web.Options)) *fixture {
 	s := storetest.SQLite(t)
 	f := &fixture{t: t, ctx: ctx, clk: clk, users: map[user.Role]string{},
 		svc: &casework.Service{Store: s, Policy: policy.Default(), Now: clk.Now, BaseURL: "https://vigil.example"}}
+	hash := web.HashPassword(password) // once: hashing costs about 0.1 s
 	for role, name := range map[user.Role]string{user.Admin: "ada", user.PSIRT: "pia", user.Engineer: "erin", user.Liaison: "lia", user.Customer: "cus"} {
 		u, err := f.svc.CreateUser(ctx, casework.System, user.User{Name: name, Role: role})
 		f.must(err)
-		f.must(s.SetPassword(ctx, u.ID, web.HashPassword(password)))
+		f.must(s.SetPassword(ctx, u.ID, hash))
 		f.users[role] = name
 	}
 	var err error

@@ -128,3 +128,18 @@ func TestLimiterBounded(t *testing.T) {
 		t.Error("per-key counting is wrong")
 	}
 }
+
+// FuzzSafeNext: the return address after login is attacker input; it is
+// always a path of the UI on this origin.
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range []string{"/ui/cases?state=triage", "//evil.example/", "/ui//evil.example", "https://evil.example/ui/",
+		"/ui/\\evil", "/ui/\r\nSet-Cookie: x=1", "/ui/../../etc", "", "/uix"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := safeNext(s)
+		if !strings.HasPrefix(got, "/ui/") || strings.HasPrefix(got, "//") || strings.HasPrefix(got, "/ui//") || strings.ContainsAny(got, "\\\r\n") {
+			t.Fatalf("safeNext(%q) = %q", s, got)
+		}
+	})
+}

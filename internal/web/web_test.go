@@ -55,8 +55,8 @@ func TestEveryPageForEveryRole(t *testing.T) {
 
 	for _, role := range user.Roles {
 		t.Run(string(role), func(t *testing.T) {
+			b := f.as(role) // logout, last, ends the session
 			for _, c := range checks {
-				b := f.as(role) // a fresh session: logout ends it
 				var p page
 				if c.method == "GET" {
 					p = b.get(c.path)
