@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"cmp"
@@ -13,6 +14,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/osvfeed"
 	"github.com/vigil-psirt/vigil/internal/sbom"
 	"github.com/vigil-psirt/vigil/internal/sharedtest"
+	"github.com/vigil-psirt/vigil/internal/version"
 	"github.com/vigil-psirt/vigil/internal/vuln"
 )
 
@@ -188,4 +190,40 @@ func TestUpdateRealData(t *testing.T) {
 	if rematch == 0 || rematch == len(cs) {
 		t.Errorf("%d of %d components to rematch: the test exercises nothing", rematch, len(cs))
 	}
+}
+
+// TestGoStdlib: syft names the Go distribution's version "go1.26.8"; the
+// Go vulnerability database's ranges say "1.26.8". The database copy fixes
+// everything of Go 1.26 by 1.26.6, so go1.26.8 has no finding and go1.26.5
+// has those fixed in 1.26.6.
+func TestGoStdlib(t *testing.T) {
+	ix, _ := NewIndex(goVulnDB(t))
+	stdlib := func(v string) Component {
+		return FromSBOM(sbom.Component{Name: "stdlib", Version: v, PURL: "pkg:golang/stdlib@" + strings.TrimPrefix(v, "go"), Ecosystem: "Go", Package: "stdlib"}, "")
+	}
+	if c := stdlib("go1.26.8"); c.Version != "1.26.8" {
+		t.Fatalf("stdlib version %q, want 1.26.8", c.Version)
+	}
+	if hits := ix.Match(stdlib("go1.26.8")); len(hits) != 0 {
+		t.Errorf("go1.26.8 matches %d records, e.g. %s", len(hits), hits[0].Record.ID)
+	}
+	hits := ix.Match(stdlib("go1.26.5"))
+	v := mustVersion(t, "Go", "1.26.5")
+	if !slices.ContainsFunc(hits, func(h Hit) bool { return h.Record.ID == "GO-2026-6218" }) {
+		t.Errorf("go1.26.5 does not match GO-2026-6218 (fixed in 1.26.6); %d hits", len(hits))
+	}
+	for _, h := range hits {
+		if h.Fixed == "" || mustVersion(t, "Go", h.Fixed).Compare(v) <= 0 {
+			t.Errorf("%s matches go1.26.5 with fixed %q", h.Record.ID, h.Fixed)
+		}
+	}
+}
+
+func mustVersion(tb testing.TB, eco, s string) version.Version {
+	tb.Helper()
+	v, err := version.Parse(eco, s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
 }

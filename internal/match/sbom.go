@@ -11,6 +11,11 @@ import (
 // source package and version, and the release from the purl's distro
 // qualifier, or release when the purl names none.
 func FromSBOM(c sbom.Component, release string) Component {
+	if c.Ecosystem == "Go" && (c.Package == "stdlib" || c.Package == "toolchain") {
+		// The Go distribution is versioned "go1.26.8" (runtime.Version, as
+		// syft names it); the Go vulnerability database says "1.26.8".
+		return Component{Ecosystem: c.Ecosystem, Package: c.Package, Version: strings.TrimPrefix(c.Version, "go")}
+	}
 	if c.Ecosystem != "Debian" {
 		return Component{Ecosystem: c.Ecosystem, Package: c.Package, Version: c.Version}
 	}
