@@ -196,7 +196,7 @@ func TestBrowser(t *testing.T) {
 	)
 	do("log out",
 		chromedp.Click(chromedp.Search(`//button[normalize-space()="Sign out"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#name`)),
+		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
 		chromedp.Navigate(srv.URL+"/ui/inbox"),
 		chromedp.WaitVisible(chromedp.CSS(`#name`)),
 	)

@@ -106,6 +106,7 @@ type loginPage struct {
 	Name  string
 	Next  string
 	Error string
+	Bye   bool   // just signed out
 	Token string // the login form's CSRF token, also in its cookie
 }
 
@@ -118,7 +119,7 @@ func safeNext(s string) string {
 }
 
 func (w *Web) loginForm(rw http.ResponseWriter, r *http.Request) error {
-	w.renderLogin(rw, r, http.StatusOK, loginPage{Next: safeNext(r.URL.Query().Get("next"))})
+	w.renderLogin(rw, r, http.StatusOK, loginPage{Next: safeNext(r.URL.Query().Get("next")), Bye: r.URL.Query().Has("bye")})
 	return nil
 }
 
