@@ -29,15 +29,19 @@ import (
 	"github.com/vigil-psirt/vigil/internal/audit"
 	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/csaf"
+	"github.com/vigil-psirt/vigil/internal/finding"
 	"github.com/vigil-psirt/vigil/internal/outbox"
 	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/product"
 	"github.com/vigil-psirt/vigil/internal/publish"
 	"github.com/vigil-psirt/vigil/internal/report"
+	"github.com/vigil-psirt/vigil/internal/sbom"
 	"github.com/vigil-psirt/vigil/internal/server"
 	"github.com/vigil-psirt/vigil/internal/signing"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/store/storetest"
+	"github.com/vigil-psirt/vigil/internal/upstream"
+	"github.com/vigil-psirt/vigil/internal/vuln"
 	"github.com/vigil-psirt/vigil/internal/user"
 	"github.com/vigil-psirt/vigil/internal/vcase"
 )
@@ -1288,6 +1292,7 @@ func TestEmbargo(t *testing.T) {
 			"reports/{id}": strconv.FormatInt(mw.ReportID, 10), "cases/{id}": strconv.FormatInt(mw.CaseID, 10),
 			"branches/{id}": strconv.FormatInt(f.Branches["7.3"].ID, 10), "releases/{id}": strconv.FormatInt(mw.Releases["7.3"].ID, 10),
 			"{slug}": "vault", "{branch}": strconv.FormatInt(f.Branches["7.3"].ID, 10), "cve/{id}": "CVE-2026-97531",
+			"findings/{id}": strconv.FormatInt(e.finding(f.Releases["7.3.0"].ID).ID, 10), "rules/{id}": "999999",
 		}
 		all := slices.Concat(m.public, m.secret, n.public, n.secret, k.public, k.secret)
 		res := e.sweep(other, ids)
@@ -1425,16 +1430,18 @@ func TestRoles(t *testing.T) {
 			CVEDescription: "zqcvedraft description of a buffer overflow that lets remote attackers run code", ChangeRequest: "SEC-3", Evidence: "e", Fixture: f,
 			Branches: []string{"7.3"}, Versions: map[string]string{"7.3": ""}, Planned: planned, Until: vcase.Ready}
 		w := e.walk(sp)
+		fnd := e.finding(f.Releases["7.3.0"].ID)
 		ids := map[string]string{
 			"users/{id}": strconv.FormatInt(e.users["dave"].ID, 10), "tokens/{id}": "999999",
 			"reports/{id}": strconv.FormatInt(w.ReportID, 10), "cases/{id}": strconv.FormatInt(w.CaseID, 10),
-			"branches/{id}": strconv.FormatInt(f.Branches["7.3"].ID, 10), "releases/{id}": strconv.FormatInt(w.Releases["7.3"].ID, 10),
+			"branches/{id}": strconv.FormatInt(f.Branches["7.3"].ID, 10), "releases/{id}": strconv.FormatInt(f.Releases["7.3.0"].ID, 10),
 			"{slug}": "vault", "{branch}": strconv.FormatInt(f.Branches["7.3"].ID, 10), "cve/{id}": "CVE-2026-97531",
+			"findings/{id}": strconv.FormatInt(fnd.ID, 10), "rules/{id}": "999999",
 		}
 		// What a permitted call answers: reads succeed; writes get a body
 		// with an unknown field and are refused as bad requests before
 		// changing anything; the one DELETE names a token that is not there.
-		permitted := map[string]int{"GET": 200, "POST": 400, "PATCH": 400, "DELETE": 404}
+		permitted := map[string]int{"GET": 200, "POST": 400, "PATCH": 400, "PUT": 400, "DELETE": 404}
 		tried := 0
 		for _, rt := range e.routes() {
 			if rt.Public {
@@ -1442,7 +1449,7 @@ func TestRoles(t *testing.T) {
 			}
 			p := fill(t, rt.Pattern, ids)
 			var body any
-			if rt.Method == "POST" || rt.Method == "PATCH" {
+			if rt.Method == "POST" || rt.Method == "PATCH" || rt.Method == "PUT" {
 				body = map[string]any{"zz_not_a_field": 1}
 			}
 			for _, role := range user.Roles {
@@ -1791,4 +1798,28 @@ func TestHostileInput(t *testing.T) {
 		}
 		e.verifyAudit()
 	})
+}
+
+// finding gives a release an SBOM with one Go module and imports the one
+// record that affects it: the release then has exactly one finding.
+func (e *env) finding(releaseID int64) finding.Finding {
+	e.t.Helper()
+	ctx := context.Background()
+	rec := vuln.Record{ID: "GO-2026-0001", Source: vuln.SourceOSV, Aliases: []string{"CVE-2026-0001"}, Summary: "A test vulnerability",
+		Published: friday, Modified: friday, Affected: []vuln.Affected{{Ecosystem: "Go", Package: "example.com/mod", Status: vuln.StatusAffected,
+			Ranges: []vuln.Range{{Type: vuln.RangeSemver, Events: []vuln.Event{{Introduced: "0"}, {Fixed: "1.2.0"}}}}}}}
+	if _, err := e.svc.ImportFeed(ctx, casework.System, "import", upstream.Batch{Feed: "osv/Go", Source: vuln.SourceOSV, Format: upstream.FormatOSV,
+		Location: "test", Records: []vuln.Record{rec}}); err != nil {
+		e.t.Fatal(err)
+	}
+	doc := &sbom.SBOM{Format: sbom.CycloneDXJSON, Name: "test", Components: []sbom.Component{{Name: "example.com/mod", Version: "v1.1.0",
+		PURL: "pkg:golang/example.com/mod@v1.1.0", Ecosystem: "Go", Package: "example.com/mod", Ref: "mod"}}}
+	if _, _, err := e.svc.ImportSBOM(ctx, casework.System, casework.SBOMInput{ReleaseID: releaseID, Doc: doc, SHA256: "00"}); err != nil {
+		e.t.Fatal(err)
+	}
+	fs, err := e.store.FindingsOfRelease(ctx, releaseID)
+	if err != nil || len(fs) != 1 {
+		e.t.Fatalf("findings of release %d: %v %v", releaseID, fs, err)
+	}
+	return fs[0]
 }
