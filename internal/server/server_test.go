@@ -41,9 +41,9 @@ import (
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/store/storetest"
 	"github.com/vigil-psirt/vigil/internal/upstream"
-	"github.com/vigil-psirt/vigil/internal/vuln"
 	"github.com/vigil-psirt/vigil/internal/user"
 	"github.com/vigil-psirt/vigil/internal/vcase"
+	"github.com/vigil-psirt/vigil/internal/vuln"
 )
 
 // friday is a Friday evening: the first report of most tests arrives then.
