@@ -17,6 +17,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/product"
 	"github.com/vigil-psirt/vigil/internal/report"
+	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/store/storetest"
 	"github.com/vigil-psirt/vigil/internal/user"
 	"github.com/vigil-psirt/vigil/internal/vcase"
@@ -66,9 +67,20 @@ var admin = casework.Actor{Kind: "user", Name: "ada", Role: user.Admin}
 
 func newFixture(t *testing.T, mut ...func(*web.Options)) *fixture {
 	t.Helper()
+	return newFixtureOn(t, storetest.SQLite(t), mut...)
+}
+
+// eachStore runs fn on a fixture over SQLite and one over PostgreSQL (see
+// storetest for when the PostgreSQL half is skipped).
+func eachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	t.Helper()
+	storetest.Each(t, func(t *testing.T, s *store.Store) { fn(t, newFixtureOn(t, s)) })
+}
+
+func newFixtureOn(t *testing.T, s *store.Store, mut ...func(*web.Options)) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 3, 6, 9, 0, 0, 0, time.UTC)}
-	s := storetest.SQLite(t)
 	f := &fixture{t: t, ctx: ctx, clk: clk, users: map[user.Role]string{},
 		svc: &casework.Service{Store: s, Policy: policy.Default(), Now: clk.Now, BaseURL: "https://vigil.example"}}
 	hash := web.HashPassword(password) // once: hashing costs about 0.1 s

@@ -21,7 +21,10 @@ import (
 // 200 (or the role's start page), refused → 403, anonymous → the login.
 func TestEveryPageForEveryRole(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	eachStore(t, everyPageForEveryRole)
+}
+
+func everyPageForEveryRole(t *testing.T, f *fixture) {
 	caseURL := fmt.Sprintf("/ui/cases/%d", f.caseID)
 	type check struct {
 		method, pattern, path string
@@ -325,7 +328,10 @@ func TestLoginRateLimit(t *testing.T) {
 // report and case, and checks the strings appear only escaped.
 func TestHostileStringsEscaped(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	eachStore(t, hostileStringsEscaped)
+}
+
+func hostileStringsEscaped(t *testing.T, f *fixture) {
 	b := f.as(user.Admin)
 	evil := fmt.Sprintf("/ui/cases/%d", f.evilID)
 	// The triage form keeps hostile input that fails validation.
@@ -337,6 +343,15 @@ func TestHostileStringsEscaped(t *testing.T) {
 	}
 	pages["login"] = f.browser().get("/ui/login?next=" + url.QueryEscape(hostile[1]))
 	pages["failed login"] = f.browser().login(hostile[1], hostile[0])
+	// Bytes no database can take as a parameter are refused before it.
+	for _, name := range []string{"pia\x00", "pi\xffa", strings.Repeat("p", 1000)} {
+		if p := f.browser().login(name, password); p.status != http.StatusUnauthorized {
+			t.Errorf("login as %q: %d", name, p.status)
+		}
+	}
+	if p := b.get("/ui/cases?state=%ff%00"); p.status != http.StatusBadRequest {
+		t.Errorf("a query of invalid UTF-8: %d", p.status)
+	}
 	for name, p := range pages {
 		for _, h := range hostile[:3] {
 			if strings.Contains(p.body, h) {
