@@ -475,7 +475,7 @@ func detail(raw json.RawMessage) string {
 	}
 	out := strings.Join(parts, "; ")
 	if len(out) > 300 {
-		out = out[:300] + "…"
+		out = strings.ToValidUTF8(out[:300], "") + "…" // the cut may split a character
 	}
 	return out
 }
