@@ -9,12 +9,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/cli"
+	"github.com/vigil-psirt/vigil/internal/sharedtest"
 )
 
 type syncBuffer struct {
@@ -117,4 +119,62 @@ func exportsOf(lines []string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestReadmeMonitoring runs the README's monitoring commands (the first
+// block of its monitoring section) on a new data directory.
+func TestReadmeMonitoring(t *testing.T) {
+	sharedtest.Path(t, "go-vulndb") // skips without the shared test data
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(readme), "## Monitoring")
+	if !ok {
+		t.Fatal("README has no monitoring section")
+	}
+	_, sec, ok = strings.Cut(sec, "runs these lines):\n\n")
+	if !ok {
+		t.Fatal("README's monitoring section has no block README_test.go runs")
+	}
+	block, _, _ := strings.Cut(sec, "\n\n")
+	data := filepath.Join(t.TempDir(), "data")
+	sarifOut := filepath.Join(t.TempDir(), "scan.sarif")
+	ran := 0
+	for _, line := range strings.Split(block, "\n") {
+		args := strings.Fields(strings.TrimSpace(line))
+		if len(args) < 2 || args[0] != "vigil" {
+			t.Fatalf("not a vigil command: %q", line)
+		}
+		for i := range args {
+			if i > 0 && args[i-1] == "-o" {
+				args[i] = sarifOut
+			}
+		}
+		at := 2 // after the command, or after its subcommand
+		if args[1] == "feed" {
+			at = 3
+		}
+		args = slices.Concat(args[1:at], []string{"--data", data}, args[at:])
+		var out, errs bytes.Buffer
+		code := cli.Main(context.Background(), args, &out, &errs)
+		ran++
+		want := 0
+		if args[0] == "scan" && !strings.Contains(line, "--fail-on off") {
+			want = 1 // findings at or above low: the CI step fails
+		}
+		if code != want {
+			t.Errorf("%s: exit %d, want %d\n%s%s", line, code, want, out.String(), errs.String())
+		}
+		if args[0] == "scan" && want == 1 && (!strings.Contains(out.String(), "DSA-5343-1") || !strings.Contains(out.String(), "CVE-2023-1393")) {
+			t.Errorf("%s: the openssl and xorg-server findings are missing:\n%s", line, out.String())
+		}
+	}
+	if ran < 4 {
+		t.Fatalf("ran %d commands", ran)
+	}
+	sarif, err := os.ReadFile(sarifOut)
+	if err != nil || !bytes.Contains(sarif, []byte(`"version": "2.1.0"`)) || !bytes.Contains(sarif, []byte("golang.org/x/net")) {
+		t.Errorf("scan.sarif: %v\n%.300s", err, sarif)
+	}
 }
