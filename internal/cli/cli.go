@@ -363,7 +363,7 @@ func runConfig(ctx context.Context, e *env, args []string) error {
 		c.Database = redact(c.Database)
 	}
 	for _, secret := range []*string{&c.Channels.SMTP.Password, &c.Channels.CVEServices.APIKey, &c.Channels.Mastodon.Token,
-		&c.Channels.Tickets.PublicSecret, &c.Channels.Tickets.PrivateSecret} {
+		&c.Channels.Tickets.PublicSecret, &c.Channels.Tickets.PrivateSecret, &c.Feeds.NVDAPIKey} {
 		if *secret != "" {
 			*secret = "REDACTED"
 		}

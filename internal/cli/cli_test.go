@@ -278,17 +278,17 @@ func TestEnvironmentSelectsStore(t *testing.T) {
 func TestConfig(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "vigil.yaml")
 	os.WriteFile(file, []byte("addr: 0.0.0.0:9000\nname: Acme\ndatabase: postgres://vigil:s3cret@db.example/vigil\n"), 0o644)
-	code, out, errs := vigil(t, map[string]string{"VIGIL_NAME": "FromEnv"}, "config", "--config", file)
+	code, out, errs := vigil(t, map[string]string{"VIGIL_NAME": "FromEnv", "VIGIL_NVD_API_KEY": "nvd-s3cret"}, "config", "--config", file)
 	if code != 0 {
 		t.Fatalf("config: %d %q", code, errs)
 	}
-	for _, want := range []string{"addr: 0.0.0.0:9000", "name: FromEnv", "vigil:REDACTED@db.example"} {
+	for _, want := range []string{"addr: 0.0.0.0:9000", "name: FromEnv", "vigil:REDACTED@db.example", "nvd_api_key: REDACTED"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("config output lacks %q:\n%s", want, out)
 		}
 	}
 	if strings.Contains(out, "s3cret") {
-		t.Errorf("config shows the database password:\n%s", out)
+		t.Errorf("config shows a secret:\n%s", out)
 	}
 	os.WriteFile(file, []byte("adr: typo\n"), 0o644)
 	if code, _, errs := vigil(t, nil, "config", "--config", file); code != 1 || !strings.Contains(errs, "adr") {
