@@ -16,9 +16,9 @@ import (
 	"github.com/vigil-psirt/vigil/internal/user"
 )
 
-// table is the whole route table of the UI: public routes first, then the
-// team's, each with the permission it needs (the API's, package user).
-func (w *Web) table() []route {
+// coreRoutes are the UI's own routes: public ones first, then the team's,
+// each with the permission it needs (the API's, package user).
+func (w *Web) coreRoutes() []route {
 	pub := func(method, pattern string, h handlerFunc) route {
 		return route{Method: method, Pattern: pattern, Public: true, h: h}
 	}
@@ -38,6 +38,12 @@ func (w *Web) table() []route {
 		auth("POST", "/ui/cases/{id}/edit", user.ManageCases, w.editCase),
 		auth("POST", "/ui/cases/{id}/transition", user.ManageCases, w.transition),
 	}
+}
+
+// table is the whole route table: the core above, then each area's routes,
+// each in the file of its pages.
+func (w *Web) table() []route {
+	return slices.Concat(w.coreRoutes(), w.workRoutes(), w.monitorRoutes(), w.overviewRoutes())
 }
 
 func contextWith(r *http.Request, s signedIn) context.Context {
@@ -74,8 +80,15 @@ var nav = []struct {
 	href, text string
 	perm       user.Permission
 }{
+	{"/ui/dashboard", "Dashboard", user.ReadCases},
 	{"/ui/inbox", "Inbox", user.ReadReports},
 	{"/ui/cases", "Cases", user.ReadCases},
+	{"/ui/products", "Products", user.ReadProducts},
+	{"/ui/findings", "Findings", user.ReadCases},
+	{"/ui/schedule", "Schedule", user.ReadSchedule},
+	{"/ui/audit", "Audit", user.ReadAudit},
+	{"/ui/outbox", "Outbox", user.ReadAudit},
+	{"/ui/feeds", "Feeds", user.ReadAudit},
 }
 
 func (w *Web) layout(r *http.Request, title string) layout {
@@ -87,7 +100,7 @@ func (w *Web) layout(r *http.Request, title string) layout {
 	u := s.user
 	l.User, l.CSRF = &u, s.sess.CSRF
 	for _, n := range nav {
-		if u.Role.Can(n.perm) {
+		if u.Role.Can(n.perm) && w.pages[n.href] {
 			l.Nav = append(l.Nav, navLink{Href: n.href, Text: n.text, Current: r.URL.Path == n.href || strings.HasPrefix(r.URL.Path, n.href+"/")})
 		}
 	}

@@ -75,7 +75,8 @@ type Web struct {
 	assets    map[string]string // file name -> content-hashed name
 	static    map[string][]byte // content-hashed name -> content
 	routes    []route
-	dummyHash string // verified for unknown users, so that they cost the same
+	pages     map[string]bool // paths of the GET pages, for the navigation
+	dummyHash string          // verified for unknown users, so that they cost the same
 	byAddr    *limiter
 	byName    *limiter
 }
@@ -116,6 +117,12 @@ func New(svc *casework.Service, opts Options) (*Web, error) {
 		return nil, err
 	}
 	w.routes = w.table()
+	w.pages = map[string]bool{}
+	for _, rt := range w.routes {
+		if rt.Method == "GET" {
+			w.pages[rt.Pattern] = true
+		}
+	}
 	return w, nil
 }
 

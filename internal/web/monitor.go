@@ -1,0 +1,6 @@
+package web
+
+// monitorRoutes are the routes of this area's pages.
+func (w *Web) monitorRoutes() []route {
+	return nil
+}

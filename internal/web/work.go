@@ -1,0 +1,6 @@
+package web
+
+// workRoutes are the routes of this area's pages.
+func (w *Web) workRoutes() []route {
+	return nil
+}
