@@ -402,7 +402,7 @@ func (a *API) getFinding(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := a.store.FindingByID(r.Context(), id)
+	f, err := a.svc.Finding(r.Context(), id)
 	if err != nil {
 		return err
 	}

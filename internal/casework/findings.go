@@ -96,6 +96,7 @@ func (s *Service) Scan(ctx context.Context, doc *sbom.SBOM, o ScanOptions) ([]fi
 			seen[identity(f)] = true
 			f.DetectedAt = now
 			finding.Decide(s.Policy, &f, rules, finding.Target{Product: o.Product, Release: o.Release, Finding: &f}, now)
+			f.CRA = finding.CRAClocks(s.Policy, &f)
 			out = append(out, f)
 		}
 	}
@@ -111,12 +112,25 @@ func (s *Service) Scan(ctx context.Context, doc *sbom.SBOM, o ScanOptions) ([]fi
 	return out, nil
 }
 
-// Findings lists stored findings.
+// Findings lists stored findings, with their CRA reporting clocks.
 func (s *Service) Findings(ctx context.Context, f store.FindingFilter) ([]finding.Finding, int, error) {
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	return s.Store.ListFindings(ctx, f)
+	fs, total, err := s.Store.ListFindings(ctx, f)
+	for i := range fs {
+		fs[i].CRA = finding.CRAClocks(s.Policy, &fs[i])
+	}
+	return fs, total, err
+}
+
+// Finding is one stored finding, with its CRA reporting clocks.
+func (s *Service) Finding(ctx context.Context, id int64) (finding.Finding, error) {
+	f, err := s.Store.FindingByID(ctx, id)
+	if err == nil {
+		f.CRA = finding.CRAClocks(s.Policy, &f)
+	}
+	return f, err
 }
 
 // CreateRule records an applicability decision (R14) and applies it at

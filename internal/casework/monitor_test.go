@@ -194,6 +194,10 @@ func TestMonitoring(t *testing.T) {
 		if x.DueAt == nil || x.Clock == "" {
 			t.Errorf("xorg finding has no deadline: %+v", x)
 		}
+		if got, err := w.svc.Finding(ctx, x.ID); err != nil || len(got.CRA) != 2 || got.CRA[0].Clock != "cra-early-warning" ||
+			!got.CRA[0].DueAt.Equal(w.clk.Now().Add(24*time.Hour)) {
+			t.Errorf("the exploited xorg finding's CRA clocks = %+v, %v", got.CRA, err)
+		}
 		for k := range fs {
 			if strings.Contains(k, "CVE-2099-0001") {
 				t.Errorf("fixed_version 0 (not affected) gave finding %s", k)

@@ -194,3 +194,26 @@ func cloneStrings(s []string) []string {
 	}
 	return append([]string(nil), s...)
 }
+
+// CRAClocks returns the reporting clocks (those the policy starts on
+// exploitation.known and that do not stop on a release) of an open,
+// exploited finding: the Cyber Resilience Act's early warning and
+// notification. They run from when vigil knew both that the component is in
+// the release and that the vulnerability is exploited: the later of
+// DetectedAt and ExploitedSince. Due times are in UTC, earliest first.
+func CRAClocks(p *policy.Policy, f *Finding) []Due {
+	if !f.Exploited || !f.Open() || f.ResolvedAt != nil || f.DetectedAt.IsZero() {
+		return nil
+	}
+	aware := f.DetectedAt
+	if f.ExploitedSince != nil && f.ExploitedSince.After(aware) {
+		aware = *f.ExploitedSince
+	}
+	var out []Due
+	for _, d := range p.Deadlines(map[policy.Event]time.Time{policy.ExploitationKnown: aware}, f.Severity, true) {
+		if d.Clock.Start == policy.ExploitationKnown && d.Clock.Stop != policy.ReleasePublished {
+			out = append(out, Due{Clock: d.Clock.ID, Name: d.Clock.Name, DueAt: d.Due.UTC()})
+		}
+	}
+	return out
+}

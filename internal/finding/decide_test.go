@@ -258,3 +258,33 @@ func TestPurlWithoutVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestCRAClocks(t *testing.T) {
+	p := policy.Default()
+	detected := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	kev := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	f := Finding{Status: Affected, Severity: policy.High, Exploited: true, ExploitedSince: &kev, DetectedAt: detected}
+	got := CRAClocks(p, &f)
+	want := []Due{
+		{Clock: "cra-early-warning", Name: "CRA early warning", DueAt: detected.Add(24 * time.Hour)},
+		{Clock: "cra-notification", Name: "CRA vulnerability notification", DueAt: detected.Add(72 * time.Hour)},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CRA clocks (-want +got):\n%s", diff)
+	}
+	// Exploitation learnt after the detection starts them then.
+	later := detected.Add(48 * time.Hour)
+	f.ExploitedSince = &later
+	if got := CRAClocks(p, &f); len(got) != 2 || !got[0].DueAt.Equal(later.Add(24*time.Hour)) {
+		t.Errorf("CRA clocks from a later exploitation = %+v", got)
+	}
+	for _, g := range []Finding{
+		{Status: Affected, Severity: policy.High, DetectedAt: detected},                                     // not exploited
+		{Status: NotAffected, Severity: policy.High, Exploited: true, DetectedAt: detected},                 // not affected
+		{Status: Affected, Severity: policy.High, Exploited: true, DetectedAt: detected, ResolvedAt: &later}, // upgraded
+	} {
+		if got := CRAClocks(p, &g); got != nil {
+			t.Errorf("CRAClocks(%+v) = %+v, want none", g, got)
+		}
+	}
+}

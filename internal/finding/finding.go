@@ -127,6 +127,18 @@ type Finding struct {
 	// and the release that carried the upgrade.
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 	ResolvedBy int64      `json:"resolved_by,omitempty"`
+
+	// CRA are the reporting deadlines of the Cyber Resilience Act for an
+	// actively exploited vulnerability in the product (CRA), derived when
+	// read, never stored.
+	CRA []Due `json:"cra,omitempty"`
+}
+
+// Due is one running reporting clock of a finding.
+type Due struct {
+	Clock string    `json:"clock"`
+	Name  string    `json:"name"`
+	DueAt time.Time `json:"due_at"`
 }
 
 // Rule is an applicability decision (R14): within its scope, the
