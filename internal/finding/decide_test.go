@@ -279,8 +279,8 @@ func TestCRAClocks(t *testing.T) {
 		t.Errorf("CRA clocks from a later exploitation = %+v", got)
 	}
 	for _, g := range []Finding{
-		{Status: Affected, Severity: policy.High, DetectedAt: detected},                                     // not exploited
-		{Status: NotAffected, Severity: policy.High, Exploited: true, DetectedAt: detected},                 // not affected
+		{Status: Affected, Severity: policy.High, DetectedAt: detected},                                      // not exploited
+		{Status: NotAffected, Severity: policy.High, Exploited: true, DetectedAt: detected},                  // not affected
 		{Status: Affected, Severity: policy.High, Exploited: true, DetectedAt: detected, ResolvedAt: &later}, // upgraded
 	} {
 		if got := CRAClocks(p, &g); got != nil {
