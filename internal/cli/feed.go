@@ -36,6 +36,9 @@ type FeedsConfig struct {
 	NVDEnabled bool   `yaml:"nvd_enabled"`
 	NVDURL     string `yaml:"nvd_url"`
 	NVDAPIKey  string `yaml:"nvd_api_key"`
+	// NVDFullHistory makes the first NVD sync download every CVE (a quarter
+	// of a million, hours without an API key) instead of the last 120 days.
+	NVDFullHistory bool `yaml:"nvd_full_history"`
 }
 
 // maxSyncInterval is R12's "at least daily".
@@ -67,7 +70,7 @@ var defaultOSVEcosystems = []string{"Debian", "Go", "PyPI", "npm", "Maven", "cra
 
 // sources builds the configured upstream sources.
 func (f FeedsConfig) sources(client *http.Client) []upstream.Source {
-	cfg := upstream.Config{Client: client, UserAgent: "vigil/" + Version}
+	cfg := upstream.Config{Client: client, UserAgent: "vigil/" + Version, NVDFullHistory: f.NVDFullHistory}
 	ecos := f.OSVEcosystems
 	if len(ecos) == 0 {
 		ecos = defaultOSVEcosystems
@@ -142,6 +145,9 @@ func runFeed(ctx context.Context, e *env, args []string) error {
 		printRuns(e, runs, true)
 		return errors.Join(errs...)
 	case "sync":
+		if err := errors.Join(c.Feeds.validate()...); err != nil {
+			return err
+		}
 		srcs := c.Feeds.sources(&http.Client{Timeout: 10 * time.Minute})
 		if len(only) > 0 {
 			var keep []upstream.Source
