@@ -2,6 +2,7 @@ package advisory
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/product"
@@ -58,7 +59,8 @@ type Statement struct {
 }
 
 // ReleaseVEX is the VEX input of one published release: every advisory of
-// its product, with its status for this release.
+// its product, with its status for this release, and every upstream
+// vulnerability vigil knows of in its components.
 type ReleaseVEX struct {
 	Product     string      `json:"product"`
 	ProductSlug string      `json:"product_slug"`
@@ -66,6 +68,69 @@ type ReleaseVEX struct {
 	Version     string      `json:"version"`
 	PublishedAt time.Time   `json:"published_at"`
 	Statements  []Statement `json:"statements"`
+	// Components are the statements on upstream vulnerabilities of the
+	// release's components (its findings), in a stable order.
+	Components []ComponentStatement `json:"components,omitempty"`
+	// EndOfLife is set when the release's branch gets no more releases.
+	EndOfLife bool `json:"end_of_life,omitempty"`
+	// Changes is the number of entries of the VEX documents' revision
+	// history and UpdatedAt the date of the latest one; both are zero when
+	// the caller keeps no history. They date and count the component
+	// statements, which carry no revision of their own.
+	Changes   int       `json:"changes,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// MaxComponentNote bounds a component statement's Note, in bytes.
+const MaxComponentNote = 2000
+
+// ComponentRef names an upstream component of a release.
+type ComponentRef struct {
+	PURL    string `json:"purl,omitempty"`
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"` // empty when not known (a fix carried from the previous release)
+}
+
+// ComponentStatement says how one upstream vulnerability applies to one
+// component of a release: what vigil concluded in a finding.
+type ComponentStatement struct {
+	// Vuln is the vulnerability's ID, its CVE ID when it has one; Aliases
+	// are its other IDs.
+	Vuln      string       `json:"vuln"`
+	Aliases   []string     `json:"aliases,omitempty"`
+	Summary   string       `json:"summary,omitempty"`
+	Component ComponentRef `json:"component"`
+	Status    VEXStatus    `json:"status"`
+	// Justification is the OpenVEX justification of not_affected.
+	Justification string `json:"justification,omitempty"`
+	// Note says why the status holds (the finding's status note), at most
+	// MaxComponentNote bytes.
+	Note string `json:"note,omitempty"`
+	// Package is the component's package as its ecosystem names it, and
+	// FixedVersion the upstream version that fixes the vulnerability, when
+	// known.
+	Package      string `json:"package,omitempty"`
+	FixedVersion string `json:"fixed_version,omitempty"`
+	// FixRelease is, for an affected component, the product release that
+	// no longer has the vulnerability: published, or planned (in
+	// preparation) when FixPlanned is set. Empty when there is none yet.
+	FixRelease string `json:"fix_release,omitempty"`
+	FixPlanned bool   `json:"fix_planned,omitempty"`
+	// CVSS3 is a CVSS 3.x vector of the vulnerability, when known.
+	CVSS3 string `json:"cvss3,omitempty"`
+}
+
+// IsCVE reports whether id is a CVE ID (CVE-YYYY-NNNN...).
+func IsCVE(id string) bool {
+	if len(id) < 13 || !strings.HasPrefix(id, "CVE-") || id[8] != '-' {
+		return false
+	}
+	for i, c := range id[4:] {
+		if i != 4 && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // StatusFor derives how a revision applies to a release of a product:

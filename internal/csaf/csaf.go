@@ -234,7 +234,13 @@ func Advisory(pub advisory.Publisher, adv advisory.Advisory) (Document, error) {
 
 // VEX renders the csaf_vex document of one release: one vulnerability per
 // statement, with the release's status and, where it is affected, the
-// remediation and the score. history is the document's revision history,
+// remediation and the score. Component statements add each component to
+// the product tree (by purl, as a default_component_of the release) and
+// give it its status in the vulnerability of their CVE ID (merged with an
+// advisory's of the same CVE ID) or of their ID: not affected with the
+// justification as flag and the note as impact, affected with the release
+// that fixes it (published or in preparation) or none, and its CVSS 3.x
+// score. history is the document's revision history,
 // oldest first; without it the document has a single revision dated at the
 // latest of the release's publication and its statements' revisions. A
 // caller that republishes a release's VEX document when an advisory changes
@@ -258,7 +264,7 @@ func VEX(pub advisory.Publisher, rel advisory.ReleaseVEX, history ...Change) (Do
 	} else if !product.Contains(rel.Branch, v) {
 		errs = append(errs, fmt.Errorf("version: %s is not on branch %q", rel.Version, rel.Branch))
 	}
-	if len(rel.Statements) == 0 {
+	if len(rel.Statements) == 0 && len(rel.Components) == 0 {
 		errs = append(errs, ErrNoStatements)
 	}
 
@@ -358,13 +364,21 @@ func VEX(pub advisory.Publisher, rel advisory.ReleaseVEX, history ...Change) (Do
 		history = []Change{{Date: asOf}}
 		revisions = []Revision{{Date: formatTime(asOf), Number: "1", Summary: "Initial version."}}
 	}
+	tree := newTree(pub)
+	if err := tree.add(rel.Product, "product_version", rel.Version, releaseProduct(pub, rel.Product, rel.ProductSlug, rel.Version)); err != nil {
+		errs = append(errs, err)
+	}
+	vulns, err = components(pub, rel, pid, tree, vulns)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return Document{}, fmt.Errorf("csaf vex %s: %w", id, errors.Join(errs...))
 	}
-
-	tree := newTree(pub)
-	if err := tree.add(rel.Product, "product_version", rel.Version, releaseProduct(pub, rel.Product, rel.ProductSlug, rel.Version)); err != nil {
-		return Document{}, fmt.Errorf("csaf vex %s: %w", id, err)
+	summary := fmt.Sprintf("The status of %s %s for each security advisory of %s that concerns %s.", rel.Product, rel.Version, pub.Name, rel.Product)
+	if len(rel.Components) > 0 {
+		summary = fmt.Sprintf("The status of %s %s for each security advisory of %s that concerns %s, and for each upstream vulnerability %s knows of in its components.",
+			rel.Product, rel.Version, pub.Name, rel.Product, pub.Name)
 	}
 	initial, current := history[0].Date, history[len(history)-1].Date
 	return Document{
@@ -374,8 +388,7 @@ func VEX(pub advisory.Publisher, rel advisory.ReleaseVEX, history ...Change) (Do
 			Distribution: &Distribution{TLP: &TLP{Label: "WHITE", URL: tlpURL}},
 			Lang:         lang,
 			Notes: []Note{
-				{Category: "summary", Title: "Summary", Text: fmt.Sprintf(
-					"The status of %s %s for each security advisory of %s that concerns %s.", rel.Product, rel.Version, pub.Name, rel.Product)},
+				{Category: "summary", Title: "Summary", Text: summary},
 				disclaimer(pub),
 			},
 			Publisher:  publisher(pub),
@@ -662,6 +675,8 @@ type tree struct {
 	products []string
 	branches map[string][]Branch
 	ids      map[string]string // product ID -> product name
+	full     []FullProductName // products outside the vendor's branches: components
+	rels     []Relationship
 }
 
 func newTree(pub advisory.Publisher) *tree {
@@ -690,5 +705,5 @@ func (t *tree) build() *ProductTree {
 	for _, p := range t.products {
 		names = append(names, Branch{Branches: t.branches[p], Category: "product_name", Name: p})
 	}
-	return &ProductTree{Branches: []Branch{{Branches: names, Category: "vendor", Name: t.vendor}}}
+	return &ProductTree{Branches: []Branch{{Branches: names, Category: "vendor", Name: t.vendor}}, FullProductNames: t.full, Relationships: t.rels}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -102,7 +103,179 @@ func variants(t *testing.T) []Document {
 	rel.Version = "2.7.5"
 	rel.Statements = []advisory.Statement{{Revision: second, Status: advisory.NotAffected, Justification: "the web service is not part of this release"}}
 	add(VEX(pub, rel))
+
+	add(VEX(pub, advisorytest.ComponentRelease()))
+	add(VEX(pub, hostileComponents()))
 	return docs
+}
+
+// hostileComponents is a release with component statements only, whose
+// notes, names and purls are hostile, one of them on the CVE of the
+// advisory, merged into its vulnerability.
+func hostileComponents() advisory.ReleaseVEX {
+	rel := advisorytest.ComponentRelease()
+	rel.Version, rel.Statements = "2.7.9", nil
+	rel.EndOfLife = true
+	for i := range rel.Components {
+		rel.Components[i].Note = advisorytest.HostileNote
+		rel.Components[i].Summary = advisorytest.HostileNote
+		rel.Components[i].FixRelease = ""
+	}
+	rel.Components[5].Component = advisory.ComponentRef{PURL: "pkg:golang/x y\n<b>", Name: "</script>\x00" + strings.Repeat("n", 500), Version: "\xff1.0"}
+	rel.Components[4].Justification = "a justification CSAF has no flag for"
+	rel.Components[4].Status = advisory.NotAffected
+	rel.Components[0].Vuln = advisorytest.Advisory().Latest().CVEID
+	rel.Statements = advisorytest.Releases()[0].Statements
+	return rel
+}
+
+func TestComponentsGolden(t *testing.T) {
+	d, err := VEX(advisorytest.Publisher(), advisorytest.ComponentRelease())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "components", Filename(d.Document.Tracking.ID))
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/csaf -update)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs from the golden file (-want +got); run go test ./internal/csaf -update if intended:\n%s", path, diff)
+	}
+}
+
+// TestComponents checks how each component statement is rendered: every
+// component once in the product tree, by purl, as a component of the
+// release; each CVE once; the status, flag, impact and remedy of each.
+func TestComponents(t *testing.T) {
+	d, err := VEX(advisorytest.Publisher(), advisorytest.ComponentRelease())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := d.ProductTree
+	if len(tree.FullProductNames) != 6 || len(tree.Relationships) != 6 {
+		t.Fatalf("%d components, %d relationships, want 6 and 6", len(tree.FullProductNames), len(tree.Relationships))
+	}
+	rid := map[string]string{} // purl -> relationship product ID
+	for i, r := range tree.Relationships {
+		c := tree.FullProductNames[i]
+		if r.Category != "default_component_of" || r.ProductReference != c.ProductID || r.RelatesToProductReference != "CSAFPID-scheduler-2.7.2" {
+			t.Errorf("relationship %d: %+v", i, r)
+		}
+		rid[c.ProductIdentificationHelper.PURL] = r.FullProductName.ProductID
+	}
+	byCVE := map[string]Vulnerability{}
+	for _, v := range d.Vulnerabilities {
+		key := v.CVE
+		if key == "" {
+			key = v.IDs[0].Text
+		}
+		if _, dup := byCVE[key]; dup {
+			t.Errorf("%s stated twice", key)
+		}
+		byCVE[key] = v
+	}
+	if len(byCVE) != 6 {
+		t.Errorf("%d vulnerabilities, want 6 (the advisory's and five upstream)", len(byCVE))
+	}
+	stdlib, crypto, queue := rid["pkg:golang/stdlib@1.22.3"], rid["pkg:golang/golang.org/x/crypto@v0.30.0"], rid["pkg:golang/example.com/queue@v1.4.0"]
+	zdeb, zvendored, xnet := rid["pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12"], rid["pkg:generic/zlib@1.2.13"], rid["pkg:golang/golang.org/x/net"]
+	for _, tc := range []struct {
+		vuln   string
+		status ProductStatus
+		remedy []string // category: details
+	}{
+		{"CVE-2024-24790", ProductStatus{KnownAffected: []string{stdlib}},
+			[]string{"vendor_fix: Update Acme Job Scheduler to 2.7.3 or later, which no longer has stdlib vulnerable to CVE-2024-24790."}},
+		{"CVE-2024-45337", ProductStatus{KnownAffected: []string{crypto}},
+			[]string{"vendor_fix: Upgrade golang.org/x/crypto to 0.31.0 in release 2.7.4 (in preparation)."}},
+		{"GO-2099-0001", ProductStatus{KnownAffected: []string{queue}}, []string{"none_available: No fix is available upstream yet; under evaluation."}},
+		{"CVE-2023-45853", ProductStatus{KnownNotAffected: []string{zdeb}, UnderInvestigation: []string{zvendored}},
+			[]string{"none_available: Acme Corporation is investigating whether zlib 1.2.13 in Acme Job Scheduler 2.7.2 is affected; this document will say so when it knows."}},
+		{"CVE-2023-44487", ProductStatus{Fixed: []string{xnet}}, nil},
+	} {
+		v := byCVE[tc.vuln]
+		if diff := cmp.Diff(&tc.status, v.ProductStatus); diff != "" {
+			t.Errorf("%s: product status (-want +got):\n%s", tc.vuln, diff)
+		}
+		var remedy []string
+		for _, r := range v.Remediations {
+			remedy = append(remedy, r.Category+": "+r.Details)
+		}
+		if diff := cmp.Diff(tc.remedy, remedy); diff != "" {
+			t.Errorf("%s: remediations (-want +got):\n%s", tc.vuln, diff)
+		}
+	}
+	z := byCVE["CVE-2023-45853"]
+	if diff := cmp.Diff([]Flag{{Label: "vulnerable_code_not_in_execute_path", ProductIDs: []string{zdeb}}}, z.Flags); diff != "" {
+		t.Errorf("flags (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]Threat{{Category: "impact", Details: "rule 3: feature not used: the scheduler never calls MiniZip.", ProductIDs: []string{zdeb}}}, z.Threats); diff != "" {
+		t.Errorf("threats (-want +got):\n%s", diff)
+	}
+	if c := byCVE["CVE-2024-45337"]; len(c.IDs) != 2 || c.IDs[0].Text != "GHSA-v778-237x-gjrc" || len(c.Scores) != 1 || c.Scores[0].CVSSV3.BaseScore != 9.1 {
+		t.Errorf("CVE-2024-45337: ids %+v, scores %+v", c.IDs, c.Scores)
+	}
+}
+
+// TestComponentsHostile renders hostile notes, names and purls: the
+// document stays valid (the validators check it in TestSecvisogram), the
+// notes are clipped to valid UTF-8, and a purl the schema refuses is
+// replaced by a generic one.
+func TestComponentsHostile(t *testing.T) {
+	d, err := VEX(advisorytest.Publisher(), hostileComponents())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(b) || bytes.Contains(b, []byte{0}) || bytes.Contains(b, []byte("\x1b")) {
+		t.Error("the document holds invalid UTF-8, a NUL or an escape character unescaped")
+	}
+	for _, th := range d.Vulnerabilities[0].Threats {
+		if len(th.Details) > advisory.MaxComponentNote+len("…") {
+			t.Errorf("impact of %d bytes", len(th.Details))
+		}
+	}
+	if len(d.Vulnerabilities) != 5 || d.Vulnerabilities[0].CVE != "CVE-2026-41001" || len(d.Vulnerabilities[0].ProductStatus.KnownAffected) != 2 {
+		t.Errorf("the component statement on the advisory's CVE is not merged into it: %d vulnerabilities", len(d.Vulnerabilities))
+	}
+	for _, c := range d.ProductTree.FullProductNames {
+		if !purlRE.MatchString(c.ProductIdentificationHelper.PURL) || strings.ContainsAny(c.ProductIdentificationHelper.PURL, " \n") {
+			t.Errorf("purl %q", c.ProductIdentificationHelper.PURL)
+		}
+	}
+}
+
+func TestComponentErrors(t *testing.T) {
+	rel := advisorytest.ComponentRelease()
+	rel.Components[0].Vuln = ""
+	rel.Components[1].Status = "maybe"
+	rel.Components[2].Component = advisory.ComponentRef{}
+	rel.Components[3].Justification = ""
+	rel.Components[4].Vuln = "CVE 1"
+	_, err := VEX(advisorytest.Publisher(), rel)
+	for _, want := range []string{"components[0].vuln: empty", `components[1].status: unknown "maybe"`, "components[2].component: neither purl nor name",
+		"components[3].justification: empty", "components[4].vuln: not an ID"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v\nlacks %q", err, want)
+		}
+	}
 }
 
 func TestGolden(t *testing.T) {

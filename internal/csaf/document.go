@@ -110,7 +110,18 @@ type Revision struct {
 
 // ProductTree lists the products the document speaks of.
 type ProductTree struct {
-	Branches []Branch `json:"branches,omitempty"`
+	Branches         []Branch          `json:"branches,omitempty"`
+	FullProductNames []FullProductName `json:"full_product_names,omitempty"`
+	Relationships    []Relationship    `json:"relationships,omitempty"`
+}
+
+// Relationship makes a product of two others, e.g. a component as part of a
+// release ("default_component_of").
+type Relationship struct {
+	Category                  string          `json:"category"`
+	FullProductName           FullProductName `json:"full_product_name"`
+	ProductReference          string          `json:"product_reference"`
+	RelatesToProductReference string          `json:"relates_to_product_reference"`
 }
 
 // Branch is a node of the product tree: vendor, product name, version.
@@ -130,7 +141,8 @@ type FullProductName struct {
 
 // Helper identifies a product in an asset database.
 type Helper struct {
-	CPE string `json:"cpe,omitempty"`
+	CPE  string `json:"cpe,omitempty"`
+	PURL string `json:"purl,omitempty"`
 }
 
 // Vulnerability is one vulnerability and how it applies to the products.

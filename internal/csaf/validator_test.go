@@ -42,12 +42,16 @@ func written(t *testing.T) []string {
 	t.Helper()
 	dir := t.TempDir()
 	var files []string
-	for _, d := range append(demo(t), variants(t)...) {
+	for i, d := range append(demo(t), variants(t)...) {
 		data, err := Marshal(d)
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join(dir, Filename(d.Document.Tracking.ID))
+		// A directory per document: two documents may share a tracking ID.
+		path := filepath.Join(dir, strconv.Itoa(i), Filename(d.Document.Tracking.ID))
+		if err := os.Mkdir(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@
 package advisorytest
 
 import (
+	"strings"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/advisory"
@@ -70,4 +71,53 @@ func Releases() []advisory.ReleaseVEX {
 			Version: r.version, PublishedAt: at, Statements: []advisory.Statement{st}})
 	}
 	return out
+}
+
+// HostileNote is a status note made to break a renderer: markup, quotes,
+// control characters, a NUL, invalid UTF-8 and more than
+// advisory.MaxComponentNote bytes.
+var HostileNote = "rule 7: other: </script><script>alert(1)</script> \"quoted\" & 'single' \x00\x1b[31m\u202e\xff\xfe " +
+	strings.Repeat("long ", advisory.MaxComponentNote/4)
+
+// Components are the statements on upstream vulnerabilities of the demo's
+// release 2.7.2, one of every status and remedy: affected and fixed in a
+// published release, affected with a fix planned, affected without an
+// upstream fix, not affected by a rule, under investigation (a CVE also
+// stated on another component), and fixed (carried from the previous
+// release, the component's version unknown).
+func Components() []advisory.ComponentStatement {
+	return []advisory.ComponentStatement{
+		{Vuln: "CVE-2024-24790", Aliases: []string{"GO-2024-2887"}, Status: advisory.StatusAffected,
+			Summary:   "Unexpected behavior from Is methods for IPv4-mapped IPv6 addresses in net/netip",
+			Component: advisory.ComponentRef{PURL: "pkg:golang/stdlib@1.22.3", Name: "stdlib", Version: "1.22.3"}, Package: "stdlib",
+			Note: "the component's version is in an affected range of osv:GO-2024-2887", FixedVersion: "1.22.4", FixRelease: "2.7.3",
+			CVSS3: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
+		{Vuln: "CVE-2024-45337", Aliases: []string{"GHSA-v778-237x-gjrc", "GO-2024-3321"}, Status: advisory.StatusAffected,
+			Summary:   "Misuse of ServerConfig.PublicKeyCallback may cause authorization bypass in golang.org/x/crypto",
+			Component: advisory.ComponentRef{PURL: "pkg:golang/golang.org/x/crypto@v0.30.0", Name: "golang.org/x/crypto", Version: "v0.30.0"},
+			Package:   "golang.org/x/crypto", FixedVersion: "0.31.0", FixRelease: "2.7.4", FixPlanned: true,
+			CVSS3: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"},
+		{Vuln: "GO-2099-0001", Status: advisory.StatusAffected, Summary: "A hypothetical upstream vulnerability without CVE ID and without fix",
+			Component: advisory.ComponentRef{PURL: "pkg:golang/example.com/queue@v1.4.0", Name: "example.com/queue", Version: "v1.4.0"},
+			Package:   "example.com/queue", CVSS3: "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H"},
+		{Vuln: "CVE-2023-45853", Status: advisory.NotAffected, Justification: "vulnerable_code_not_in_execute_path",
+			Summary:   "MiniZip in zlib through 1.3 has an integer overflow and resultant heap-based buffer overflow in zipOpenNewFileInZip4_64",
+			Component: advisory.ComponentRef{PURL: "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12", Name: "zlib1g", Version: "1:1.2.13.dfsg-1"},
+			Package:   "zlib", Note: "rule 3: feature not used: the scheduler never calls MiniZip."},
+		{Vuln: "CVE-2023-45853", Status: advisory.UnderInvestigation,
+			Component: advisory.ComponentRef{PURL: "pkg:generic/zlib@1.2.13", Name: "zlib", Version: "1.2.13"}, Package: "zlib",
+			Note: "rule 4: other: the vendored copy in the agent is being reviewed."},
+		{Vuln: "CVE-2023-44487", Aliases: []string{"GHSA-qppj-fm5r-hxr3", "GO-2023-2102"}, Status: advisory.Fixed,
+			Summary:   "HTTP/2 rapid reset can cause excessive work in net/http",
+			Component: advisory.ComponentRef{PURL: "pkg:golang/golang.org/x/net", Name: "golang.org/x/net"}, Package: "golang.org/x/net",
+			FixedVersion: "0.17.0"},
+	}
+}
+
+// ComponentRelease is the demo's release 2.7.2 with its advisory statement
+// and Components.
+func ComponentRelease() advisory.ReleaseVEX {
+	rel := Releases()[0]
+	rel.Components = Components()
+	return rel
 }
