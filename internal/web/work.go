@@ -1,6 +1,20 @@
 package web
 
-// workRoutes are the routes of this area's pages.
+import "github.com/vigil-psirt/vigil/internal/user"
+
+// workRoutes are the routes of case work: the inbox's bulk triage, a
+// report with its conversation, and the sections of the case page. Each
+// carries the API's permission for the same action.
 func (w *Web) workRoutes() []route {
-	return nil
+	auth := func(method, pattern string, perm user.Permission, h handlerFunc) route {
+		return route{Method: method, Pattern: pattern, Perm: perm, h: h}
+	}
+	return []route{
+		auth("POST", "/ui/cases/{id}/risk", user.ManageCases, w.saveRisk),
+		auth("POST", "/ui/cases/{id}/scope", user.ManageCases, w.saveScope),
+		auth("POST", "/ui/cases/{id}/cve", user.ManageCases, w.saveCVE),
+		auth("POST", "/ui/cases/{id}/change-request", user.ManageCases, w.saveChangeRequest),
+		auth("POST", "/ui/cases/{id}/plan", user.ManageCases, w.savePlan),
+		auth("POST", "/ui/cases/{id}/fixes/{branch}", user.EditFixes, w.saveFix),
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"github.com/vigil-psirt/vigil/internal/casework"
+	"github.com/vigil-psirt/vigil/internal/cve5"
+	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/report"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/user"
@@ -32,12 +34,14 @@ type action struct {
 	NeedsReason bool
 }
 
-// fixRow is the fix of one affected branch.
+// fixRow is the fix of one affected branch, with its form.
 type fixRow struct {
+	BranchID   int64
 	Branch     string
 	Fix        vcase.Fix
 	Release    string
 	Maintained bool
+	Form       fixForm
 }
 
 // event is one line of the case's timeline.
@@ -49,11 +53,12 @@ type event struct {
 	Detail string
 }
 
-// caseForm is the triage form: title, summary and task force.
+// caseForm is the triage form: title, summary, technical details,
+// workaround and task force.
 type caseForm struct {
-	Title, Summary, TaskForce string
-	Version                   int
-	Errors                    map[string][]string
+	Title, Summary, Details, Workaround, TaskForce string
+	Version                                        int
+	Errors                                         map[string][]string
 }
 
 type casePage struct {
@@ -72,6 +77,19 @@ type casePage struct {
 	ShowReports  bool
 	Timeline     []event
 	Reasons      []option
+
+	// The sections completed by case work (work_forms.go).
+	Editable     bool // the case is neither disclosed nor rejected
+	CanEditFixes bool
+	Risk         riskForm
+	Scope        scopeForm
+	CVE          cveForm
+	Lint         []cve5.Problem
+	LintNote     string // why there is no lint yet
+	CR           crForm
+	Plan         planForm
+	PlannedLocal string // the planned disclosure in the policy's zone
+	ReleasePlan  *policy.ReleasePlan
 }
 
 var rejectReasons = []vcase.RejectReason{vcase.NotReproducible, vcase.NotVulnerability, vcase.DuplicateOf, vcase.OutOfScope}
@@ -104,7 +122,7 @@ func (w *Web) casePage(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if d := r.URL.Query().Get("done"); d == "saved" || slices.Contains(vcase.Transitions, vcase.Transition(d)) {
+	if d := r.URL.Query().Get("done"); d == "saved" || slices.Contains(savedSections, d) || slices.Contains(vcase.Transitions, vcase.Transition(d)) {
 		p.Done = d
 	}
 	w.render(rw, http.StatusOK, "case", p)
@@ -118,7 +136,8 @@ func (w *Web) caseView(r *http.Request, c vcase.Case) (casePage, error) {
 	p := casePage{layout: w.layout(r, c.Key+": "+c.Title), Case: c, CanManage: s.user.Role.Can(user.ManageCases),
 		ShowReports: s.user.Role.Can(user.ReadReports)}
 	p.Section = "/ui/cases"
-	p.Form = caseForm{Title: c.Title, Summary: c.Summary, TaskForce: strings.Join(c.TaskForce, ", "), Version: c.Version}
+	p.Form = caseForm{Title: c.Title, Summary: c.Summary, Details: c.Details, Workaround: c.Workaround,
+		TaskForce: strings.Join(c.TaskForce, ", "), Version: c.Version}
 	reached := true
 	for _, st := range []vcase.State{vcase.Received, vcase.Triage, vcase.Confirmed, vcase.Fixing, vcase.Ready, vcase.Disclosed} {
 		cur := st == c.State
@@ -170,15 +189,19 @@ func (w *Web) caseView(r *http.Request, c vcase.Case) (casePage, error) {
 	if err != nil {
 		return p, err
 	}
+	objects := []string{"case:" + c.Key}
 	for _, f := range c.Fixes {
 		b := branches[f.BranchID]
-		row := fixRow{Branch: b.Name, Fix: f, Maintained: b.MaintainedAt(now)}
+		row := fixRow{BranchID: f.BranchID, Branch: b.Name, Fix: f, Maintained: b.MaintainedAt(now)}
 		if f.ReleaseID != nil {
 			row.Release = releases[*f.ReleaseID].Version.String()
 		}
 		p.Fixes = append(p.Fixes, row)
+		objects = append(objects, fmt.Sprintf("case:%s/branch:%d", c.Key, f.BranchID))
 	}
-	objects := []string{"case:" + c.Key}
+	if err := w.workSections(r, c, &p); err != nil {
+		return p, err
+	}
 	if p.ShowReports {
 		if p.Reports, err = w.store.ListReports(ctx, store.ReportFilter{CaseID: c.ID, Limit: 100}); err != nil {
 			return p, err
@@ -232,7 +255,8 @@ func (w *Web) editCase(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	form := caseForm{Title: r.PostForm.Get("title"), Summary: r.PostForm.Get("summary"), TaskForce: r.PostForm.Get("task_force")}
+	form := caseForm{Title: r.PostForm.Get("title"), Summary: r.PostForm.Get("summary"), Details: r.PostForm.Get("details"),
+		Workaround: r.PostForm.Get("workaround"), TaskForce: r.PostForm.Get("task_force")}
 	version, err := strconv.Atoi(r.PostForm.Get("version"))
 	if err != nil {
 		return errBadRequest
@@ -245,7 +269,9 @@ func (w *Web) editCase(rw http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	title, summary := strings.TrimSpace(form.Title), strings.TrimSpace(form.Summary)
-	_, err = w.svc.UpdateCase(r.Context(), actor(r), id, casework.CasePatch{Version: &version, Title: &title, Summary: &summary, TaskForce: &members})
+	details, workaround := strings.TrimSpace(form.Details), strings.TrimSpace(form.Workaround)
+	_, err = w.svc.UpdateCase(r.Context(), actor(r), id, casework.CasePatch{Version: &version, Title: &title, Summary: &summary,
+		Details: &details, Workaround: &workaround, TaskForce: &members})
 	problems, invalid := isInvalid(err)
 	conflict := errors.Is(err, store.ErrConflict)
 	if conflict {
@@ -266,7 +292,7 @@ func (w *Web) editCase(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	form.Errors = fieldErrors(problems, "title", "summary", "task_force")
+	form.Errors = fieldErrors(problems, "title", "summary", "details", "workaround", "task_force")
 	if conflict {
 		form.Version = c.Version
 	}
