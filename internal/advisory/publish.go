@@ -2,7 +2,10 @@ package advisory
 
 import (
 	"fmt"
+	"net/url"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/product"
@@ -168,4 +171,108 @@ func StatusFor(rev Revision, productSlug string, v product.Version) (Statement, 
 		return Statement{Revision: rev, Status: StatusAffected, FixedIn: a.Fixed}, nil
 	}
 	return st, nil
+}
+
+// Key identifies a component in a VEX document: its purl when it is one a
+// VEX format takes (pkg:type/..., no white space, at most 1000 bytes), else
+// a generic purl of its name and version.
+func (c ComponentRef) Key() string {
+	if len(c.PURL) <= 1000 && purlRE.MatchString(c.PURL) && utf8.ValidString(c.PURL) && !strings.ContainsAny(c.PURL, " \t\r\n") {
+		return c.PURL
+	}
+	name := strings.TrimSpace(c.Name)
+	if name == "" {
+		name = "unnamed"
+	}
+	k := "pkg:generic/" + url.PathEscape(Clip(name, 200))
+	if c.Version != "" {
+		k += "@" + url.PathEscape(Clip(c.Version, 100))
+	}
+	return k
+}
+
+// purlRE is the CSAF 2.0 schema's pattern of a purl.
+var purlRE = regexp.MustCompile(`^pkg:[A-Za-z\.\-\+][A-Za-z0-9\.\-\+]*/.+`)
+
+// Clip trims s, makes it valid UTF-8 and cuts it to at most n bytes on a
+// rune boundary, marking a cut with "…".
+func Clip(s string, n int) string {
+	s = strings.TrimSpace(strings.ToValidUTF8(s, "\uFFFD"))
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strings.TrimSpace(s[:n]) + "…"
+}
+
+// Display is how a statement names its component: name (or package, or
+// key) and version, bounded.
+func (c ComponentStatement) Display() string {
+	name := c.Component.Name
+	if strings.TrimSpace(name) == "" {
+		name = c.Package
+	}
+	if strings.TrimSpace(name) == "" {
+		name = c.Component.Key()
+	}
+	name = Clip(name, 200)
+	if c.Component.Version != "" {
+		name += " " + Clip(c.Component.Version, 100)
+	}
+	return name
+}
+
+// PackageName is the component's package for a remedy's words.
+func (c ComponentStatement) PackageName() string {
+	for _, s := range []string{c.Package, c.Component.Name} {
+		if strings.TrimSpace(s) != "" {
+			return Clip(s, 200)
+		}
+	}
+	return c.Component.Key()
+}
+
+// Remedy categories of an affected component, as CSAF names them.
+const (
+	RemedyVendorFix    = "vendor_fix"
+	RemedyNoFixPlanned = "no_fix_planned"
+	RemedyNone         = "none_available"
+)
+
+// Remedy says what to do about an affected component of rel, in the same
+// words in every format: update to the published release that no longer
+// has it; the upgrade a release in preparation carries; nothing on an
+// end-of-life branch; else no fix yet, under evaluation.
+func (c ComponentStatement) Remedy(rel ReleaseVEX) (category, details string) {
+	pkg, fixed := c.PackageName(), Clip(c.FixedVersion, 100)
+	switch {
+	case c.FixRelease != "" && !c.FixPlanned:
+		return RemedyVendorFix, fmt.Sprintf("Update %s to %s or later, which no longer has %s vulnerable to %s.", rel.Product, c.FixRelease, pkg, c.Vuln)
+	case c.FixRelease != "" && fixed != "":
+		return RemedyVendorFix, fmt.Sprintf("Upgrade %s to %s in release %s (in preparation).", pkg, fixed, c.FixRelease)
+	case c.FixRelease != "":
+		return RemedyVendorFix, fmt.Sprintf("Release %s (in preparation) is to remove the vulnerable %s.", c.FixRelease, pkg)
+	case rel.EndOfLife:
+		return RemedyNoFixPlanned, fmt.Sprintf("%s %s has reached its end of life and receives no fix. Upgrade to a maintained branch.", rel.Product, rel.Branch)
+	case fixed != "":
+		return RemedyNone, fmt.Sprintf("%s %s fixes it upstream; an update of %s %s is under evaluation.", pkg, fixed, rel.Product, rel.Branch)
+	}
+	return RemedyNone, "No fix is available upstream yet; under evaluation."
+}
+
+// CVE is the CVE ID the statement's vulnerability goes by: its ID when that
+// is one, else its lowest CVE alias; empty without.
+func (c ComponentStatement) CVE() string {
+	if IsCVE(c.Vuln) {
+		return c.Vuln
+	}
+	var low string
+	for _, a := range c.Aliases {
+		if IsCVE(a) && (low == "" || a < low) {
+			low = a
+		}
+	}
+	return low
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -20,63 +19,6 @@ const (
 	maxIDLen   = 256
 	maxAliases = 32
 )
-
-// purlRE is the CSAF 2.0 schema's pattern of a purl.
-var purlRE = regexp.MustCompile(`^pkg:[A-Za-z\.\-\+][A-Za-z0-9\.\-\+]*/.+`)
-
-// componentKey identifies a component across the document: its purl when
-// the schema takes it, else a generic purl of its name and version.
-func componentKey(c advisory.ComponentRef) string {
-	if len(c.PURL) <= 1000 && purlRE.MatchString(c.PURL) && utf8.ValidString(c.PURL) && !strings.ContainsAny(c.PURL, " \t\r\n") {
-		return c.PURL
-	}
-	k := "pkg:generic/" + url.PathEscape(clip(cmpOr(c.Name, "unnamed"), 200))
-	if c.Version != "" {
-		k += "@" + url.PathEscape(clip(c.Version, 100))
-	}
-	return k
-}
-
-func cmpOr(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// clip trims s, makes it valid UTF-8 and cuts it to at most n bytes on a
-// rune boundary.
-func clip(s string, n int) string {
-	s = strings.TrimSpace(strings.ToValidUTF8(s, "\uFFFD"))
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return strings.TrimSpace(s[:n]) + "…"
-}
-
-// componentCVE is the CVE ID a component statement's vulnerability goes by:
-// its ID when that is one, else the lowest CVE alias; empty without.
-func componentCVE(c advisory.ComponentStatement) string {
-	if advisory.IsCVE(c.Vuln) {
-		return c.Vuln
-	}
-	var cves []string
-	for _, a := range c.Aliases {
-		if advisory.IsCVE(a) {
-			cves = append(cves, a)
-		}
-	}
-	slices.Sort(cves)
-	if len(cves) > 0 {
-		return cves[0]
-	}
-	return ""
-}
 
 // idSystem names the database an upstream vulnerability ID comes from.
 func idSystem(id string) string {
@@ -105,7 +47,7 @@ func checkComponent(p string, c advisory.ComponentStatement) []error {
 	case len(c.Vuln) > maxIDLen || !utf8.ValidString(c.Vuln) || strings.ContainsAny(c.Vuln, " \t\r\n"):
 		errs = append(errs, fmt.Errorf("%s.vuln: not an ID", p))
 	}
-	if cmpOr(c.Component.PURL, c.Component.Name) == "" {
+	if strings.TrimSpace(c.Component.PURL) == "" && strings.TrimSpace(c.Component.Name) == "" {
 		errs = append(errs, fmt.Errorf("%s.component: neither purl nor name", p))
 	}
 	switch c.Status {
@@ -141,14 +83,11 @@ func components(pub advisory.Publisher, rel advisory.ReleaseVEX, pid string, t *
 			errs = append(errs, cerrs...)
 			continue
 		}
-		key := componentKey(c.Component)
+		key := c.Component.Key()
 		sum := sha256.Sum256([]byte(key))
 		h := hex.EncodeToString(sum[:8])
 		cid, rid := "CSAFPID-c-"+h, pid+"-c-"+h
-		name := clip(cmpOr(c.Component.Name, c.Package, key), 200)
-		if c.Component.Version != "" {
-			name += " " + clip(c.Component.Version, 100)
-		}
+		name := c.Display()
 		t.addComponent(FullProductName{Name: name, ProductID: cid, ProductIdentificationHelper: &Helper{PURL: key}})
 		t.addRelationship(Relationship{
 			Category: "default_component_of",
@@ -157,8 +96,11 @@ func components(pub advisory.Publisher, rel advisory.ReleaseVEX, pid string, t *
 			ProductReference: cid, RelatesToProductReference: pid,
 		})
 
-		cve := componentCVE(c)
-		vkey := cmpOr(cve, strings.ToUpper(c.Vuln))
+		cve := c.CVE()
+		vkey := cve
+		if vkey == "" {
+			vkey = strings.ToUpper(c.Vuln)
+		}
 		if stated[vkey+" "+rid] {
 			continue
 		}
@@ -174,23 +116,23 @@ func components(pub advisory.Publisher, rel advisory.ReleaseVEX, pid string, t *
 			v.ProductStatus = &ProductStatus{}
 		}
 		ids := []string{rid}
-		pkg := cmpOr(c.Package, c.Component.Name, key)
 		switch c.Status {
 		case advisory.Fixed:
 			v.ProductStatus.Fixed = append(v.ProductStatus.Fixed, rid)
 		case advisory.StatusAffected:
 			v.ProductStatus.KnownAffected = append(v.ProductStatus.KnownAffected, rid)
-			v.Remediations = append(v.Remediations, componentRemedy(rel, c, pkg, ids))
+			category, details := c.Remedy(rel)
+			v.Remediations = append(v.Remediations, Remediation{Category: category, Details: details, ProductIDs: ids})
 			if score, err := cvss3(advisory.Revision{CVSS31: c.CVSS3}); err == nil && score != nil {
 				addScore(v, *score, rid)
 			}
 		case advisory.NotAffected:
 			v.ProductStatus.KnownNotAffected = append(v.ProductStatus.KnownNotAffected, rid)
-			note := clip(c.Note, advisory.MaxComponentNote)
+			note := advisory.Clip(c.Note, advisory.MaxComponentNote)
 			if slices.Contains(flagLabels, c.Justification) {
 				addFlag(v, c.Justification, rid)
 			} else if note == "" {
-				note = fmt.Sprintf("%s in %s %s is not affected (%s).", name, rel.Product, rel.Version, clip(c.Justification, 200))
+				note = fmt.Sprintf("%s in %s %s is not affected (%s).", name, rel.Product, rel.Version, advisory.Clip(c.Justification, 200))
 			}
 			if note != "" {
 				v.Threats = append(v.Threats, Threat{Category: "impact", Details: note, ProductIDs: ids})
@@ -216,7 +158,7 @@ func componentVuln(c advisory.ComponentStatement, cve string) Vulnerability {
 		seen[id] = true
 		v.IDs = append(v.IDs, ID{SystemName: idSystem(id), Text: id})
 	}
-	desc := clip(c.Summary, advisory.MaxComponentNote)
+	desc := advisory.Clip(c.Summary, advisory.MaxComponentNote)
 	if desc == "" {
 		desc = "Upstream vulnerability " + c.Vuln + "."
 	}
@@ -224,30 +166,6 @@ func componentVuln(c advisory.ComponentStatement, cve string) Vulnerability {
 	v.References = []Reference{{Category: "external", Summary: "The vulnerability in the OSV database",
 		URL: "https://osv.dev/vulnerability/" + url.PathEscape(c.Vuln)}}
 	return v
-}
-
-// componentRemedy says what to do about an affected component: the release
-// that no longer has it, published or in preparation; otherwise no fix.
-func componentRemedy(rel advisory.ReleaseVEX, c advisory.ComponentStatement, pkg string, ids []string) Remediation {
-	fixed := clip(c.FixedVersion, 100)
-	switch {
-	case c.FixRelease != "" && !c.FixPlanned:
-		return Remediation{Category: "vendor_fix", ProductIDs: ids, Details: fmt.Sprintf(
-			"Update %s to %s or later, which no longer has %s vulnerable to %s.", rel.Product, c.FixRelease, pkg, c.Vuln)}
-	case c.FixRelease != "" && fixed != "":
-		return Remediation{Category: "vendor_fix", ProductIDs: ids, Details: fmt.Sprintf(
-			"Upgrade %s to %s in release %s (in preparation).", pkg, fixed, c.FixRelease)}
-	case c.FixRelease != "":
-		return Remediation{Category: "vendor_fix", ProductIDs: ids, Details: fmt.Sprintf(
-			"Release %s (in preparation) is to remove the vulnerable %s.", c.FixRelease, pkg)}
-	case rel.EndOfLife:
-		return Remediation{Category: "no_fix_planned", ProductIDs: ids, Details: fmt.Sprintf(
-			"%s %s has reached its end of life and receives no fix. Upgrade to a maintained branch.", rel.Product, rel.Branch)}
-	case fixed != "":
-		return Remediation{Category: "none_available", ProductIDs: ids, Details: fmt.Sprintf(
-			"%s %s fixes it upstream; an update of %s %s is under evaluation.", pkg, fixed, rel.Product, rel.Branch)}
-	}
-	return Remediation{Category: "none_available", ProductIDs: ids, Details: "No fix is available upstream yet; under evaluation."}
 }
 
 func addScore(v *Vulnerability, s CVSSV3, id string) {
