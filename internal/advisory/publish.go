@@ -5,8 +5,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vigil-psirt/vigil/internal/product"
 )
