@@ -9,23 +9,31 @@
 // lists the advisory ID and the OSV ID as aliases: a finding reported under
 // any of the three meets its statement.
 //
+// Upstream vulnerabilities of the release's components (its findings) are
+// stated too, each on the release's purl with the component's purl as its
+// subcomponent; status and justification names are OpenVEX's own.
+//
 // Invariants: the same release renders the same bytes; the document's @id
 // is a stable URL under the publisher's site ([URL]); its version is the sum
-// of the revision numbers of the advisories it states, so it grows whenever
-// a statement may change (a new revision or a new advisory) and never
-// otherwise; its timestamp is that of its newest statement. A release
-// without advisories has no document (ErrNoStatements): OpenVEX requires at
-// least one statement.
+// of the revision numbers of the advisories it states plus the number of
+// entries of the release's VEX revision history (ReleaseVEX.Changes), at
+// least 1, so it grows whenever a statement changes and never otherwise;
+// its timestamp is that of its newest statement, a component statement's
+// being the latest change of the history. A release without statements has
+// no document (ErrNoStatements): OpenVEX requires at least one statement.
 package openvex
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vigil-psirt/vigil/internal/advisory"
 	"github.com/vigil-psirt/vigil/internal/osv"
@@ -79,6 +87,13 @@ type Vulnerability struct {
 
 // Product is a product a statement applies to.
 type Product struct {
+	ID            string         `json:"@id"`
+	Identifiers   Identifiers    `json:"identifiers"`
+	Subcomponents []Subcomponent `json:"subcomponents,omitempty"`
+}
+
+// Subcomponent is a component of a product that a statement is about.
+type Subcomponent struct {
 	ID          string      `json:"@id"`
 	Identifiers Identifiers `json:"identifiers"`
 }
@@ -106,7 +121,7 @@ var justifications = map[string]bool{
 // FromRelease renders the OpenVEX document of a release. It returns every
 // problem of the input at once.
 func FromRelease(pub advisory.Publisher, rel advisory.ReleaseVEX) (Document, error) {
-	if len(rel.Statements) == 0 {
+	if len(rel.Statements) == 0 && len(rel.Components) == 0 {
 		return Document{}, fmt.Errorf("release %s %s: %w", rel.ProductSlug, rel.Version, ErrNoStatements)
 	}
 	purl, err := osv.PURL(pub, rel.ProductSlug, rel.Version)
@@ -127,6 +142,25 @@ func FromRelease(pub advisory.Publisher, rel advisory.ReleaseVEX) (Document, err
 			continue
 		}
 		doc.Version += st.Revision.Number
+		if s.Timestamp.After(doc.Timestamp) {
+			doc.Timestamp = s.Timestamp
+		}
+		doc.Statements = append(doc.Statements, s)
+	}
+	// Component statements have no revision of their own: the document's
+	// revision history counts their changes.
+	doc.Version = max(doc.Version+rel.Changes, 1)
+	seen := map[string]bool{}
+	for i, c := range rel.Components {
+		s, err := componentStatement(pub, rel, purl, c)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("components[%d]: %w", i, err))
+			continue
+		}
+		if seen[s.ID] {
+			continue // the same vulnerability of the same component: the first holds
+		}
+		seen[s.ID] = true
 		if s.Timestamp.After(doc.Timestamp) {
 			doc.Timestamp = s.Timestamp
 		}
@@ -237,4 +271,61 @@ func Encode(d Document) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// componentStatement states an upstream vulnerability of a component of
+// the release.
+func componentStatement(pub advisory.Publisher, rel advisory.ReleaseVEX, purl string, c advisory.ComponentStatement) (Statement, error) {
+	if strings.TrimSpace(c.Vuln) == "" || len(c.Vuln) > 256 || strings.ContainsAny(c.Vuln, " \t\r\n") || !utf8.ValidString(c.Vuln) {
+		return Statement{}, fmt.Errorf("vuln %q: not an ID", advisory.Clip(c.Vuln, 64))
+	}
+	key := c.Component.Key()
+	name, aliases := c.Vuln, []string{}
+	if cve := c.CVE(); cve != "" && cve != c.Vuln {
+		name, aliases = cve, append(aliases, c.Vuln)
+	}
+	for _, a := range c.Aliases {
+		if a != name && a != c.Vuln && len(a) <= 256 && utf8.ValidString(a) && len(aliases) < 32 {
+			aliases = append(aliases, a)
+		}
+	}
+	at := rel.PublishedAt.UTC()
+	if rel.UpdatedAt.After(at) {
+		at = rel.UpdatedAt.UTC()
+	}
+	sum := sha256.Sum256([]byte(key))
+	s := Statement{
+		ID:            URL(pub, rel.ProductSlug, rel.Version) + "#" + url.PathEscape(c.Vuln) + "-" + hex.EncodeToString(sum[:8]),
+		Vulnerability: Vulnerability{ID: "https://osv.dev/vulnerability/" + url.PathEscape(c.Vuln), Name: name, Description: advisory.Clip(c.Summary, advisory.MaxComponentNote)},
+		Timestamp:     at,
+		Products: []Product{{ID: purl, Identifiers: Identifiers{PURL: purl},
+			Subcomponents: []Subcomponent{{ID: key, Identifiers: Identifiers{PURL: key}}}}},
+		Status:   string(c.Status),
+		Supplier: pub.Name,
+	}
+	if len(aliases) > 0 {
+		s.Vulnerability.Aliases = aliases
+	}
+	note := advisory.Clip(c.Note, advisory.MaxComponentNote)
+	switch c.Status {
+	case advisory.NotAffected:
+		s.ImpactStatement = note
+		if justifications[c.Justification] {
+			s.Justification = c.Justification
+		} else if note == "" {
+			s.ImpactStatement = advisory.Clip(c.Justification, advisory.MaxComponentNote)
+		}
+		if s.Justification == "" && s.ImpactStatement == "" {
+			return Statement{}, fmt.Errorf("not_affected: neither justification nor note")
+		}
+	case advisory.StatusAffected:
+		_, s.ActionStatement = c.Remedy(rel)
+		s.ActionStatementTimestamp = &at
+		s.StatusNotes = note
+	case advisory.Fixed, advisory.UnderInvestigation:
+		s.StatusNotes = note
+	default:
+		return Statement{}, fmt.Errorf("status %q: not an OpenVEX status", c.Status)
+	}
+	return s, nil
 }
