@@ -214,6 +214,9 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) error {
 	p := homePage{layout: w.layout(r, "Home")}
 	p.Role = p.User.Role
 	p.Links = p.Nav
+	if p.Role == user.Customer { // the customer's pages (overview_customer.go) are not in the team's navigation
+		p.Links = []navLink{{Href: "/ui/advisories", Text: "Advisories"}}
+	}
 	if len(p.Links) > 0 { // the first page of the role is home
 		http.Redirect(rw, r, p.Links[0].Href, http.StatusSeeOther)
 		return nil
