@@ -1,19 +1,27 @@
 // Package cdx provides CycloneDX documents: the VEX of a published release
 // (CycloneDX 1.6, JSON), built on the CycloneDX project's own Go library.
 //
-// Invariants: a VEX document names exactly one component, the release, by
+// Invariants: a VEX document's metadata component is the release, named by
 // the purl the caller gives; it holds one vulnerability per advisory
-// statement; its serial number is derived from the release and the
+// statement, affecting the release, and one per component statement (an
+// upstream vulnerability of a component), affecting that component, listed
+// once among the document's components by its purl; its serial number is derived from the release and the
 // statements, so the same input always renders the same bytes.
 package cdx
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	cyclonedx "github.com/CycloneDX/cyclonedx-go"
 
@@ -46,7 +54,10 @@ func VEX(pub advisory.Publisher, rel advisory.ReleaseVEX, purl string) (*cyclone
 			Supplier: &cyclonedx.OrganizationalEntity{Name: pub.Name},
 		},
 	}
-	vulns := make([]cyclonedx.Vulnerability, 0, len(rel.Statements))
+	if rel.UpdatedAt.After(updated) {
+		bom.Metadata.Timestamp = rel.UpdatedAt.UTC().Format(time.RFC3339)
+	}
+	vulns := make([]cyclonedx.Vulnerability, 0, len(rel.Statements)+len(rel.Components))
 	for _, st := range rel.Statements {
 		v, err := vulnerability(pub, st, ref)
 		if err != nil {
@@ -54,8 +65,112 @@ func VEX(pub advisory.Publisher, rel advisory.ReleaseVEX, purl string) (*cyclone
 		}
 		vulns = append(vulns, v)
 	}
+	var comps []cyclonedx.Component
+	seen := map[string]bool{}
+	var errs []error
+	for i, c := range rel.Components {
+		v, err := componentVulnerability(rel, c)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("components[%d]: %w", i, err))
+			continue
+		}
+		if seen[v.BOMRef] {
+			continue // the same vulnerability of the same component: the first holds
+		}
+		seen[v.BOMRef] = true
+		vulns = append(vulns, v)
+		if key := c.Component.Key(); !seen[key] {
+			seen[key] = true
+			comps = append(comps, cyclonedx.Component{BOMRef: key, Type: cyclonedx.ComponentTypeLibrary,
+				Name: advisory.Clip(cmp.Or(c.Component.Name, c.Package, key), 200), Version: advisory.Clip(c.Component.Version, 100), PackageURL: key})
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("release %s %s: %w", rel.ProductSlug, rel.Version, err)
+	}
+	if len(comps) > 0 {
+		bom.Components = &comps
+	}
 	bom.Vulnerabilities = &vulns
 	return bom, nil
+}
+
+// componentVulnerability states an upstream vulnerability of a component of
+// the release.
+func componentVulnerability(rel advisory.ReleaseVEX, c advisory.ComponentStatement) (cyclonedx.Vulnerability, error) {
+	if strings.TrimSpace(c.Vuln) == "" || len(c.Vuln) > 256 || strings.ContainsAny(c.Vuln, " \t\r\n") || !utf8.ValidString(c.Vuln) {
+		return cyclonedx.Vulnerability{}, fmt.Errorf("vuln %q: not an ID", advisory.Clip(c.Vuln, 64))
+	}
+	key := c.Component.Key()
+	sum := sha256.Sum256([]byte(key))
+	at := rel.PublishedAt
+	if rel.UpdatedAt.After(at) {
+		at = rel.UpdatedAt
+	}
+	osvURL := "https://osv.dev/vulnerability/" + url.PathEscape(c.Vuln)
+	id := cmp.Or(c.CVE(), c.Vuln)
+	v := cyclonedx.Vulnerability{
+		BOMRef:      id + "/" + hex.EncodeToString(sum[:8]),
+		ID:          id,
+		Source:      &cyclonedx.Source{Name: "OSV", URL: osvURL},
+		Description: advisory.Clip(c.Summary, advisory.MaxComponentNote),
+		Affects:     &[]cyclonedx.Affects{{Ref: key}},
+	}
+	var refs []cyclonedx.VulnerabilityReference
+	for _, a := range append([]string{c.Vuln}, c.Aliases...) {
+		if a != id && a != "" && len(a) <= 256 && utf8.ValidString(a) && len(refs) < 32 {
+			refs = append(refs, cyclonedx.VulnerabilityReference{ID: a, Source: &cyclonedx.Source{Name: "OSV", URL: "https://osv.dev/vulnerability/" + url.PathEscape(a)}})
+		}
+	}
+	if len(refs) > 0 {
+		v.References = &refs
+	}
+	if s, err := cvss.Parse(c.CVSS3); err == nil && (s.Version == cvss.Version30 || s.Version == cvss.Version31) {
+		score := s.Overall()
+		v.Ratings = &[]cyclonedx.VulnerabilityRating{{Score: &score, Method: cyclonedx.ScoringMethodCVSSv31, Vector: s.Vector,
+			Severity: cyclonedx.Severity(strings.ToLower(s.Severity))}}
+		if s.Version == cvss.Version30 {
+			(*v.Ratings)[0].Method = cyclonedx.ScoringMethodCVSSv3
+		}
+	}
+	stamp := at.UTC().Format(time.RFC3339)
+	a := &cyclonedx.VulnerabilityAnalysis{FirstIssued: stamp, LastUpdated: stamp, Detail: advisory.Clip(c.Note, advisory.MaxComponentNote)}
+	switch c.Status {
+	case advisory.Fixed:
+		a.State = cyclonedx.IASResolved
+	case advisory.StatusAffected:
+		a.State = cyclonedx.IASExploitable
+		category, details := c.Remedy(rel)
+		v.Recommendation = details
+		switch category {
+		case advisory.RemedyVendorFix:
+			a.Response = &[]cyclonedx.ImpactAnalysisResponse{cyclonedx.IARUpdate}
+		case advisory.RemedyNoFixPlanned:
+			a.Response = &[]cyclonedx.ImpactAnalysisResponse{cyclonedx.IARWillNotFix}
+		}
+	case advisory.NotAffected:
+		a.State = cyclonedx.IASNotAffected
+		a.Justification = justifications[c.Justification]
+		if a.Justification == "" && a.Detail == "" {
+			a.Detail = advisory.Clip(c.Justification, advisory.MaxComponentNote)
+		}
+	case advisory.UnderInvestigation:
+		a.State = cyclonedx.IASInTriage
+	default:
+		return v, fmt.Errorf("%s: unknown status %q", c.Vuln, c.Status)
+	}
+	v.Analysis = a
+	return v, nil
+}
+
+// justifications map OpenVEX's justifications to CycloneDX's, as CISA's
+// minimum requirements for VEX pair them.
+var justifications = map[string]cyclonedx.ImpactAnalysisJustification{
+	"component_not_present":                             cyclonedx.IAJCodeNotPresent,
+	"vulnerable_code_not_present":                       cyclonedx.IAJCodeNotPresent,
+	"vulnerable_code_not_in_execute_path":               cyclonedx.IAJCodeNotReachable,
+	"vulnerable_code_cannot_be_controlled_by_adversary": cyclonedx.IAJRequiresEnvironment,
+	"inline_mitigations_already_exist":                  cyclonedx.IAJProtectedByMitigatingControl,
 }
 
 func vulnerability(pub advisory.Publisher, st advisory.Statement, ref string) (cyclonedx.Vulnerability, error) {
@@ -152,6 +267,10 @@ func serial(rel advisory.ReleaseVEX, purl string) string {
 	fmt.Fprintf(h, "%s\n", purl)
 	for _, st := range rel.Statements {
 		fmt.Fprintf(h, "%s %d %s\n", st.Revision.AdvisoryID, st.Revision.Number, st.Status)
+	}
+	for _, c := range rel.Components {
+		b, _ := json.Marshal(c) // a struct of strings and bools: never fails
+		h.Write(append(b, '\n'))
 	}
 	b := h.Sum(nil)[:16]
 	b[6] = b[6]&0x0f | 0x50
