@@ -10,6 +10,11 @@ func (w *Web) workRoutes() []route {
 		return route{Method: method, Pattern: pattern, Perm: perm, h: h}
 	}
 	return []route{
+		auth("POST", "/ui/inbox/bulk", user.ManageCases, w.bulk),
+		auth("GET", "/ui/reports/{id}", user.ReadReports, w.reportPage),
+		auth("POST", "/ui/reports/{id}/messages", user.ReadReports, w.reply),
+		auth("POST", "/ui/reports/{id}/link", user.ManageCases, w.linkReport),
+		auth("GET", "/ui/reports/{id}/attachments/{att}", user.ReadReports, w.attachment),
 		auth("POST", "/ui/cases/{id}/risk", user.ManageCases, w.saveRisk),
 		auth("POST", "/ui/cases/{id}/scope", user.ManageCases, w.saveScope),
 		auth("POST", "/ui/cases/{id}/cve", user.ManageCases, w.saveCVE),
