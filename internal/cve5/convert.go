@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/advisory"
@@ -232,7 +233,7 @@ func branchBounds(branch string) (first, next product.Version, err error) {
 }
 
 // cweID is the schema's pattern of problemTypes[].descriptions[].cweId.
-var cweID = regexp.MustCompile(`^CWE-[1-9][0-9]*$`)
+var cweID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CWE-[1-9][0-9]*$`) })
 
 // normalCWE writes "502", "cwe-502" and " CWE-502 " as "CWE-502".
 func normalCWE(s string) string {
@@ -250,7 +251,7 @@ func problemTypes(cwes []string) []ProblemType {
 	var out []ProblemType
 	for _, s := range cwes {
 		var d ProblemDescription
-		if id := normalCWE(s); cweID.MatchString(id) {
+		if id := normalCWE(s); cweID().MatchString(id) {
 			d = ProblemDescription{Lang: "en", Description: CWEName(id), CWEID: id, Type: "CWE"}
 		} else if s = strings.TrimSpace(s); s != "" {
 			d = ProblemDescription{Lang: "en", Description: s, Type: "text"}

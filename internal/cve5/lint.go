@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -35,9 +36,13 @@ const (
 )
 
 var (
-	cveIDPattern = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,19}$`) // the schema's cveId
-	englishLang  = regexp.MustCompile(`^en([_-][A-Za-z]{4})?([_-]([A-Za-z]{2}|[0-9]{3}))?$`)
-	uuidPattern  = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$`)
+	cveIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,19}$`) }) // the schema's cveId
+	englishLang  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^en([_-][A-Za-z]{4})?([_-]([A-Za-z]{2}|[0-9]{3}))?$`)
+	})
+	uuidPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-4[0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$`)
+	})
 )
 
 // Lint reports every problem that keeps a record from being disclosed, in
@@ -55,7 +60,7 @@ func Lint(rec Record) []Problem {
 	l.metadata(rec.CVEMetadata)
 	const cna = "containers.cna"
 	c := rec.Containers.CNA
-	if !uuidPattern.MatchString(c.ProviderMetadata.OrgID) {
+	if !uuidPattern().MatchString(c.ProviderMetadata.OrgID) {
 		l.add(cna+".providerMetadata.orgId", "%q is not the CNA's organisation UUID", c.ProviderMetadata.OrgID)
 	}
 	if n := utf8.RuneCountInString(c.Title); n > maxTitleLen {
@@ -90,14 +95,14 @@ func (l *linter) metadata(m Metadata) {
 	switch {
 	case m.CVEID == "":
 		l.add("cveMetadata.cveId", "no CVE ID")
-	case !cveIDPattern.MatchString(m.CVEID):
+	case !cveIDPattern().MatchString(m.CVEID):
 		l.add("cveMetadata.cveId", "%q is not a CVE ID (CVE-YYYY-NNNN with at least four digits)", m.CVEID)
 	default:
 		if year, _ := strconv.Atoi(m.CVEID[4:8]); year < 1999 {
 			l.add("cveMetadata.cveId", "%q: CVE IDs start in 1999", m.CVEID)
 		}
 	}
-	if !uuidPattern.MatchString(m.AssignerOrgID) {
+	if !uuidPattern().MatchString(m.AssignerOrgID) {
 		l.add("cveMetadata.assignerOrgId", "%q is not the CNA's organisation UUID", m.AssignerOrgID)
 	}
 }
@@ -105,7 +110,7 @@ func (l *linter) metadata(m Metadata) {
 func (l *linter) descriptions(path string, ds []Description) {
 	english := 0
 	for i, d := range ds {
-		if !englishLang.MatchString(d.Lang) {
+		if !englishLang().MatchString(d.Lang) {
 			continue
 		}
 		english++
@@ -186,7 +191,7 @@ func (l *linter) problemTypes(path string, pts []ProblemType) {
 			if d.CWEID == "" {
 				continue
 			}
-			if !cweID.MatchString(d.CWEID) {
+			if !cweID().MatchString(d.CWEID) {
 				l.add(fmt.Sprintf("%s[%d].descriptions[%d].cweId", path, i, j), "%q is not a CWE ID (CWE-N)", d.CWEID)
 				continue
 			}

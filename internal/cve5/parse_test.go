@@ -93,7 +93,7 @@ func TestParseRealRecords(t *testing.T) {
 			t.Errorf("%s: %v", path, err)
 			continue
 		}
-		if !cveIDPattern.MatchString(rec.CVEMetadata.CVEID) {
+		if !cveIDPattern().MatchString(rec.CVEMetadata.CVEID) {
 			t.Errorf("%s: cveId %q", path, rec.CVEMetadata.CVEID)
 		}
 		if len(Lint(rec)) == 0 {

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -271,11 +272,15 @@ func (v *validator) errorf(path, format string, args ...any) {
 }
 
 var (
-	unknownFieldRE  = regexp.MustCompile(`^line (\d+): field (.+) (not found|already set) in type (.*)$`)
-	typeMismatchRE  = regexp.MustCompile(`^line (\d+): cannot unmarshal (!!\w+)(?: ` + "`" + `(.*)` + "`" + `)? into (.+)$`)
-	idRE            = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-	tagRE           = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
-	colorRE         = regexp.MustCompile(`^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|[a-zA-Z]{1,32})$`)
+	unknownFieldRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^line (\d+): field (.+) (not found|already set) in type (.*)$`)
+	})
+	typeMismatchRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^line (\d+): cannot unmarshal (!!\w+)(?: ` + "`" + `(.*)` + "`" + `)? into (.+)$`)
+	})
+	idRE            = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`) })
+	tagRE           = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`) })
+	colorRE         = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|[a-zA-Z]{1,32})$`) })
 	knownEventNames = func() string {
 		var s []string
 		for _, e := range Events() {
@@ -304,7 +309,7 @@ func (v *validator) typeError(msg string) {
 	if v.bad == nil {
 		v.bad = map[string]bool{}
 	}
-	if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
+	if m := unknownFieldRE().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		path := v.idx.keyAt(line, m[2])
 		problem := "unknown key"
@@ -317,7 +322,7 @@ func (v *validator) typeError(msg string) {
 		v.errs = append(v.errs, &FieldError{Path: path, Line: line, Err: errors.New(problem)})
 		return
 	}
-	if m := typeMismatchRE.FindStringSubmatch(msg); m != nil {
+	if m := typeMismatchRE().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		path := v.idx.valueAt(line, m[2], m[3])
 		v.bad[path] = true
@@ -420,7 +425,7 @@ func (v *validator) severities(p *Policy, raw []rawSeverity) {
 			v.errorf(path+".name", "severity %s described twice", s)
 			continue
 		}
-		if rs.Color != "" && !colorRE.MatchString(rs.Color) {
+		if rs.Color != "" && !colorRE().MatchString(rs.Color) {
 			v.errorf(path+".color", "%q: want a color name such as purple or a hex color such as #7b1fa2", rs.Color)
 		}
 		p.Severities = append(p.Severities, SeverityInfo{Severity: s, Color: rs.Color, Label: strings.TrimSpace(rs.Label)})
@@ -458,7 +463,7 @@ func (v *validator) classification(p *Policy, raw rawClassification) {
 		}
 		for j, t := range rr.Tags {
 			t = strings.ToLower(strings.TrimSpace(t))
-			if !tagRE.MatchString(t) {
+			if !tagRE().MatchString(t) {
 				v.errorf(fmt.Sprintf("%s.tags[%d]", path, j), "%q: want a short lower-case tag such as rce or lpe", t)
 				continue
 			}
@@ -487,7 +492,7 @@ func (v *validator) calendars(p *Policy, raw map[string]rawCalendar) {
 	for _, name := range names {
 		rc := raw[name]
 		path := "calendars." + name
-		if !idRE.MatchString(name) {
+		if !idRE().MatchString(name) {
 			v.errorf(path, "calendar name %q: want lower-case letters, digits, '.', '_' or '-'", name)
 		}
 		weekend := []time.Weekday{time.Saturday, time.Sunday}
@@ -589,7 +594,7 @@ func (v *validator) clocks(p *Policy, raw []rawClock) {
 		switch {
 		case c.ID == "":
 			v.errorf(path+".id", "missing: give the clock an id such as triage")
-		case !idRE.MatchString(c.ID):
+		case !idRE().MatchString(c.ID):
 			v.errorf(path+".id", "%q: want lower-case letters, digits, '.', '_' or '-'", c.ID)
 		case seen[c.ID]:
 			v.errorf(path+".id", "clock id %q used twice", c.ID)
@@ -689,10 +694,10 @@ func (idx *nodeIndex) walk(n *yaml.Node, path string, depth int) {
 	}
 }
 
-var plainKeyRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+var plainKeyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.-]+$`) })
 
 func joinPath(parent, key string) string {
-	if !plainKeyRE.MatchString(key) {
+	if !plainKeyRE().MatchString(key) {
 		key = strconv.Quote(key)
 	}
 	if parent == "" {

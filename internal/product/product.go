@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -86,12 +87,12 @@ type Release struct {
 	CreatedAt   time.Time    `json:"created_at"`
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`) })
 
 // Validate reports every problem of a product at once.
 func (p Product) Validate() error {
 	var errs []error
-	if !slugRE.MatchString(p.Slug) {
+	if !slugRE().MatchString(p.Slug) {
 		errs = append(errs, errors.New("slug: must be 1-63 lowercase letters, digits or dashes"))
 	}
 	if strings.TrimSpace(p.Name) == "" || len(p.Name) > 200 || !storable(p.Name) {
@@ -114,14 +115,14 @@ func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRu
 
 // branchRE has no leading zeros: versions have none, so such a branch could
 // hold no release.
-var sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var sha256RE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
 
-var branchRE = regexp.MustCompile(`^(0|[1-9][0-9]{0,5})(\.(0|[1-9][0-9]{0,5}))?$`)
+var branchRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(0|[1-9][0-9]{0,5})(\.(0|[1-9][0-9]{0,5}))?$`) })
 
 // Validate reports every problem of a branch at once.
 func (b Branch) Validate() error {
 	var errs []error
-	if !branchRE.MatchString(b.Name) {
+	if !branchRE().MatchString(b.Name) {
 		errs = append(errs, errors.New(`name: must be "X" or "X.Y"`))
 	}
 	if b.Status != Maintained && b.Status != EndOfLife {
@@ -171,7 +172,7 @@ func (r Release) Validate(b Branch) error {
 			errs = append(errs, errors.New("download_url: must be an http(s) URL of at most 2000 characters"))
 		}
 	}
-	if r.SHA256 != "" && !sha256RE.MatchString(r.SHA256) {
+	if r.SHA256 != "" && !sha256RE().MatchString(r.SHA256) {
 		errs = append(errs, errors.New("sha256: must be 64 lowercase hex digits"))
 	}
 	if len(r.Notes) > 20000 || !storable(r.Notes) {

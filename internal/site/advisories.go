@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/advisory"
@@ -294,11 +295,11 @@ func scoreOf(vector string) score {
 	return sc
 }
 
-var cweID = regexp.MustCompile(`^CWE-([0-9]{1,6})$`)
+var cweID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CWE-([0-9]{1,6})$`) })
 
 func weaknessOf(id string) weakness {
 	w := weakness{ID: id, Name: strings.TrimSpace(strings.TrimPrefix(cve5.CWEName(id), id))}
-	if m := cweID.FindStringSubmatch(id); m != nil {
+	if m := cweID().FindStringSubmatch(id); m != nil {
 		w.URL = "https://cwe.mitre.org/data/definitions/" + m[1] + ".html"
 	}
 	return w

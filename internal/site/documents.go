@@ -7,11 +7,12 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // documentName is what a path segment of a published document may hold;
 // anything else cannot name one and is not looked up.
-var documentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$`)
+var documentName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$`) })
 
 // siblings are the files served next to every document: its hashes and its
 // detached OpenPGP signature.
@@ -33,7 +34,7 @@ func splitSibling(file string) (name, sibling string) {
 func (s *Site) advisoryDocument(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	name, sibling := splitSibling(r.PathValue("file"))
-	if !documentName.MatchString(id) || (name != "cve.json" && name != "osv.json") {
+	if !documentName().MatchString(id) || (name != "cve.json" && name != "osv.json") {
 		s.fail(w, ErrNotFound)
 		return
 	}
@@ -44,7 +45,7 @@ func (s *Site) advisoryDocument(w http.ResponseWriter, r *http.Request) {
 // sibling of one.
 func (s *Site) vexDocument(w http.ResponseWriter, r *http.Request) {
 	name, sibling := splitSibling(r.PathValue("file"))
-	if !documentName.MatchString(name) || !(strings.HasSuffix(name, ".openvex.json") || strings.HasSuffix(name, ".cdx.json")) {
+	if !documentName().MatchString(name) || !(strings.HasSuffix(name, ".openvex.json") || strings.HasSuffix(name, ".cdx.json")) {
 		s.fail(w, ErrNotFound)
 		return
 	}

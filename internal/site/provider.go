@@ -25,6 +25,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/csaf"
@@ -53,8 +54,8 @@ const (
 var csafKinds = []string{"csaf", "csaf_vex"}
 
 var (
-	yearFolder   = regexp.MustCompile(`^[0-9]{4}$`)
-	csafFilename = regexp.MustCompile(`^[+\-a-z0-9_]+\.json$`)
+	yearFolder   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{4}$`) })
+	csafFilename = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[+\-a-z0-9_]+\.json$`) })
 )
 
 // providerRoutes registers the trusted provider's routes on the public mux.
@@ -126,7 +127,7 @@ func (s *Site) csafFiles(ctx context.Context) ([]File, error) {
 	}
 	return slices.DeleteFunc(fs, func(f File) bool {
 		year, name, ok := strings.Cut(strings.TrimPrefix(f.Path, csaf.Directory), "/")
-		return !strings.HasPrefix(f.Path, csaf.Directory) || !ok || !yearFolder.MatchString(year) || !csafFilename.MatchString(name)
+		return !strings.HasPrefix(f.Path, csaf.Directory) || !ok || !yearFolder().MatchString(year) || !csafFilename().MatchString(name)
 	}), nil
 }
 
@@ -478,7 +479,7 @@ func (s *Site) directoryFile(w http.ResponseWriter, r *http.Request) {
 		b, _ := marshal(doc)
 		serve(w, r, "application/json", b, time.Time{})
 	default:
-		if yearFolder.MatchString(name) {
+		if yearFolder().MatchString(name) {
 			http.Redirect(w, r, csaf.Directory+name+"/", http.StatusMovedPermanently)
 			return
 		}
@@ -496,7 +497,7 @@ func (s *Site) csafFile(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	if !yearFolder.MatchString(year) || !csafFilename.MatchString(doc) {
+	if !yearFolder().MatchString(year) || !csafFilename().MatchString(doc) {
 		http.Error(w, "not found", http.StatusNotFound)
 		return
 	}
@@ -542,7 +543,8 @@ func (s *Site) openPGPKey(w http.ResponseWriter, r *http.Request) {
 
 // listing is a directory listing (CSAF 2.0 requirement 14): a plain HTML
 // page whose links a client follows to every file.
-var listing = template.Must(template.New("listing").Parse(`<!doctype html>
+var listing = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("listing").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Index of {{.Path}}</title></head>
 <body><h1>Index of {{.Path}}</h1>
 <ul>{{if .Parent}}
@@ -550,6 +552,7 @@ var listing = template.Must(template.New("listing").Parse(`<!doctype html>
 <li><a href="{{.}}">{{.}}</a></li>{{end}}
 </ul></body></html>
 `))
+})
 
 type listingPage struct {
 	Path    string
@@ -559,7 +562,7 @@ type listingPage struct {
 
 func (s *Site) renderListing(w http.ResponseWriter, r *http.Request, p listingPage, modified time.Time) {
 	var b bytes.Buffer
-	if err := listing.Execute(&b, p); err != nil {
+	if err := listing().Execute(&b, p); err != nil {
 		s.providerFail(w, err)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Subscriptions is what the subscription pages ask of the process service:
@@ -30,7 +31,7 @@ type Subscriptions interface {
 
 // subscriptionToken is what a confirmation or unsubscribe token may look
 // like; anything else is not looked up.
-var subscriptionToken = regexp.MustCompile(`^[A-Za-z0-9_-]{8,128}$`)
+var subscriptionToken = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{8,128}$`) })
 
 func (s *Site) subscriptionRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /subscribe", s.subscribeForm)
@@ -149,7 +150,7 @@ func (s *Site) subscriptionStep(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	unsubscribe := strings.HasPrefix(r.URL.Path, "/unsubscribe/")
 	w.Header().Set("Cache-Control", "no-store")
-	if !subscriptionToken.MatchString(token) {
+	if !subscriptionToken().MatchString(token) {
 		s.fail(w, ErrNotFound)
 		return
 	}

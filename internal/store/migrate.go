@@ -9,6 +9,7 @@ import (
 	"path"
 	"regexp"
 	"strconv"
+	"sync"
 )
 
 // Migrations are embedded SQL files per dialect, named NNNN_name.sql,
@@ -38,7 +39,7 @@ type migration struct {
 	sql     string
 }
 
-var migrationName = regexp.MustCompile(`^([0-9]{4})_([a-z0-9_]+)\.sql$`)
+var migrationName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9]{4})_([a-z0-9_]+)\.sql$`) })
 
 // migrations returns the dialect's migrations in order, checking that they
 // are numbered 1, 2, 3, ... without gaps.
@@ -50,7 +51,7 @@ func migrations(dialect string) ([]migration, error) {
 	}
 	var ms []migration
 	for _, e := range entries {
-		m := migrationName.FindStringSubmatch(e.Name())
+		m := migrationName().FindStringSubmatch(e.Name())
 		if m == nil {
 			return nil, fmt.Errorf("migration %s/%s: name is not NNNN_name.sql", dir, e.Name())
 		}

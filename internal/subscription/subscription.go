@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -39,7 +40,7 @@ type Subscription struct {
 	UnsubscribeToken string `json:"-"`
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`) })
 
 // Validate reports every problem at once.
 func (s Subscription) Validate() error {
@@ -49,7 +50,7 @@ func (s Subscription) Validate() error {
 	} else if a, err := mail.ParseAddress(s.Email); err != nil || a.Address != s.Email || a.Name != "" {
 		errs = append(errs, errors.New("email: not a valid e-mail address"))
 	}
-	if s.Product != "" && !slugRE.MatchString(s.Product) {
+	if s.Product != "" && !slugRE().MatchString(s.Product) {
 		errs = append(errs, fmt.Errorf("product: %q is not a product", s.Product))
 	}
 	switch s.State {

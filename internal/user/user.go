@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -81,7 +82,7 @@ type User struct {
 	LastSeen  *time.Time `json:"last_seen,omitempty"`
 }
 
-var nameRE = regexp.MustCompile(`^[a-z][a-z0-9._-]{1,63}$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9._-]{1,63}$`) })
 
 // Reserved names stand for parties other than users in messages and the
 // audit trail, so no user may take them.
@@ -90,7 +91,7 @@ var Reserved = []string{"reporter", "public", "system", "vigil", "cli"}
 // Validate reports every problem of a user at once.
 func (u User) Validate() error {
 	var errs []error
-	if !nameRE.MatchString(u.Name) {
+	if !nameRE().MatchString(u.Name) {
 		errs = append(errs, errors.New("name: 2-64 lowercase letters, digits, '.', '_' or '-', starting with a letter"))
 	} else if slices.Contains(Reserved, u.Name) {
 		errs = append(errs, fmt.Errorf("name: %q is reserved", u.Name))

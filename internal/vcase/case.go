@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -169,14 +170,14 @@ func (c *Case) Fix(branchID int64) (*Fix, bool) {
 }
 
 var (
-	cveRE    = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,19}$`)
-	cweRE    = regexp.MustCompile(`^CWE-[1-9][0-9]{0,5}$`)
-	tagRE    = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
-	commitRE = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
+	cveRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,19}$`) })
+	cweRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CWE-[1-9][0-9]{0,5}$`) })
+	tagRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`) })
+	commitRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{7,64}$`) })
 )
 
 // ValidCVEID reports whether s is a CVE ID as CVE Services issues them.
-func ValidCVEID(s string) bool { return cveRE.MatchString(s) }
+func ValidCVEID(s string) bool { return cveRE().MatchString(s) }
 
 // ValidCredit lists the CVE 5 credit types.
 var creditTypes = []string{"finder", "reporter", "analyst", "coordinator", "remediation_developer",
@@ -201,12 +202,12 @@ func (c *Case) Validate() error {
 		errs = append(errs, fmt.Errorf("cve_id: %q is not a CVE ID like CVE-2026-12345", c.CVEID))
 	}
 	for i, w := range c.Risk.CWE {
-		if !cweRE.MatchString(w) {
+		if !cweRE().MatchString(w) {
 			errs = append(errs, fmt.Errorf("risk.cwe[%d]: %q is not like CWE-79", i, w))
 		}
 	}
 	for i, t := range c.Risk.Tags {
-		if !tagRE.MatchString(t) {
+		if !tagRE().MatchString(t) {
 			errs = append(errs, fmt.Errorf("risk.tags[%d]: %q must be a lowercase word", i, t))
 		}
 	}
@@ -222,7 +223,7 @@ func (c *Case) Validate() error {
 			errs = append(errs, fmt.Errorf("fixes[%d].status: unknown %q", i, f.Status))
 		}
 		for j, h := range f.Commits {
-			if !commitRE.MatchString(h) {
+			if !commitRE().MatchString(h) {
 				errs = append(errs, fmt.Errorf("fixes[%d].commits[%d]: %q is not a commit hash", i, j, h))
 			}
 		}
