@@ -51,6 +51,9 @@ type Status struct {
 	Advisory   string
 	ReceivedAt time.Time
 	Messages   []report.Message
+	// CreditAs is how the reporter asked to be credited ("" for no public
+	// credit); shown only when the site can change it (Credit).
+	CreditAs string
 }
 
 // StatusFunc resolves a status token; an unknown token is ErrNotFound.
@@ -61,20 +64,23 @@ var ErrNotFound = errors.New("not found")
 
 // Site serves the public pages.
 type Site struct {
-	Source   Source
-	Files    Files
-	Vendor   advisory.Publisher // who publishes: names, namespace, contact, base URL
-	Signer   Signer             // clear-signs security.txt; nil: served unsigned
-	Intake   Intake
-	Status   StatusFunc
-	Name     string // vendor name shown in titles
-	Log      *slog.Logger
-	Zone     *time.Location
-	Now      func() time.Time
-	tmpl     map[string]*template.Template
-	assets   map[string]string // file name -> content-hashed name
-	static   map[string][]byte // content-hashed name -> content
-	maxField int64
+	Source Source
+	Files  Files
+	Vendor advisory.Publisher // who publishes: names, namespace, contact, base URL
+	Signer Signer             // clear-signs security.txt; nil: served unsigned
+	Intake Intake
+	Status StatusFunc
+	// Reply takes the reporter's message through the status link, Credit
+	// their credit preference (status.go); nil: the page has no such form.
+	Reply, Credit TokenFunc
+	Name          string // vendor name shown in titles
+	Log           *slog.Logger
+	Zone          *time.Location
+	Now           func() time.Time
+	tmpl          map[string]*template.Template
+	assets        map[string]string // file name -> content-hashed name
+	static        map[string][]byte // content-hashed name -> content
+	maxField      int64
 
 	// Subscriptions takes e-mail subscriptions to advisories; nil: the site
 	// has no subscription pages.
@@ -145,6 +151,8 @@ func (s *Site) Handler() http.Handler {
 	mux.HandleFunc("GET /report", s.reportForm)
 	mux.HandleFunc("POST /report", s.submit)
 	mux.HandleFunc("GET /report/status/{token}", s.status)
+	mux.HandleFunc("POST /report/status/{token}/messages", s.statusForm)
+	mux.HandleFunc("POST /report/status/{token}/credit", s.statusForm)
 	if s.Subscriptions != nil {
 		s.subscriptionRoutes(mux) // subscribe.go
 	}
@@ -201,12 +209,6 @@ type formPage struct {
 	Values map[string]string
 }
 
-type statusPage struct {
-	page
-	Status Status
-	Token  string
-}
-
 func (s *Site) render(w http.ResponseWriter, status int, name string, data any) {
 	var buf bytes.Buffer
 	if err := s.tmpl[name].Execute(&buf, data); err != nil {
@@ -258,14 +260,4 @@ func (s *Site) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/report/status/"+token, http.StatusSeeOther)
-}
-
-func (s *Site) status(w http.ResponseWriter, r *http.Request) {
-	st, err := s.Status(r.Context(), r.PathValue("token"))
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, 200, "status", statusPage{page: page{Site: s.Name, Title: "Report " + st.TrackingID}, Status: st, Token: r.PathValue("token")})
 }
