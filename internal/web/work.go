@@ -15,6 +15,7 @@ func (w *Web) workRoutes() []route {
 		auth("POST", "/ui/reports/{id}/messages", user.ReadReports, w.reply),
 		auth("POST", "/ui/reports/{id}/link", user.ManageCases, w.linkReport),
 		auth("GET", "/ui/reports/{id}/attachments/{att}", user.ReadReports, w.attachment),
+		auth("GET", "/ui/cases/{id}/outputs", user.ReadCases, w.outputsPage),
 		auth("POST", "/ui/cases/{id}/risk", user.ManageCases, w.saveRisk),
 		auth("POST", "/ui/cases/{id}/scope", user.ManageCases, w.saveScope),
 		auth("POST", "/ui/cases/{id}/cve", user.ManageCases, w.saveCVE),

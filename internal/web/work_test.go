@@ -28,6 +28,7 @@ func workChecks(t *testing.T, f *fixture) []roleCheck {
 		{"POST", "/ui/reports/{id}/messages", r + "/messages", user.ReadReports, url.Values{"body": {"Thank you, we are on it."}}, 0},
 		{"POST", "/ui/reports/{id}/link", fmt.Sprintf("/ui/reports/%d/link", other.reportID), user.ManageCases, url.Values{"case": {wc.caseKey}}, 0},
 		{"GET", "/ui/reports/{id}/attachments/{att}", fmt.Sprintf("%s/attachments/%d", r, wc.attachmentID), user.ReadReports, nil, 0},
+		{"GET", "/ui/cases/{id}/outputs", c + "/outputs", user.ReadCases, nil, 0},
 		{"POST", "/ui/cases/{id}/risk", c + "/risk", user.ManageCases, url.Values{"cvss31_extra": {"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}}, 0},
 		{"POST", "/ui/cases/{id}/scope", c + "/scope", user.ManageCases, url.Values{"product": {fmt.Sprint(f.product.ID)}, "branch": {fmt.Sprint(f.branch.ID)}}, 0},
 		{"POST", "/ui/cases/{id}/cve", c + "/cve", user.ManageCases, url.Values{"description": {"A stored XSS."}}, 0},
