@@ -73,7 +73,7 @@ func TestParseCPE(t *testing.T) {
 		{name: "URI vendor only", in: "cpe:/a:gnu", str: "cpe:2.3:a:gnu:*:*:*:*:*:*:*:*:*",
 			want: cpeOf("a", "gnu", "", func(c *CPE) { c.Product = anyV })},
 		{name: "URI percent-encoding, NA and empty", in: "cpe:/a:hp:insight_diagnostics:7.4.0.1570:-:~~online~win2003~x64~:%7e",
-			str:  `cpe:2.3:a:hp:insight_diagnostics:7.4.0.1570:-:*:\~:online:win2003:x64:*`,
+			str: `cpe:2.3:a:hp:insight_diagnostics:7.4.0.1570:-:*:\~:online:win2003:x64:*`,
 			want: cpeOf("a", "hp", "insight_diagnostics", func(c *CPE) {
 				c.Version, c.Update, c.Language, c.SWEdition, c.TargetSW, c.TargetHW = lit("7.4.0.1570"), naV, lit("~"), lit("online"), lit("win2003"), lit("x64")
 			})},
