@@ -141,6 +141,7 @@ type route struct {
 	Public          bool
 	Perm            user.Permission // "" for any signed-in user
 	h               handlerFunc
+	maxBody         int64 // bound of the request body; 0 for Options.MaxForm
 }
 
 // RouteInfo is one route as tests see it.
@@ -167,7 +168,7 @@ func (w *Web) Handler() http.Handler {
 		if !rt.Public {
 			h = w.authenticated(rt.Perm, h)
 		}
-		mux.Handle(rt.Method+" "+rt.Pattern, w.adapt(h))
+		mux.Handle(rt.Method+" "+rt.Pattern, w.adapt(h, rt.maxBody))
 	}
 	// Anything else is not found; the page shows the navigation to a user
 	// who is signed in.
@@ -178,7 +179,7 @@ func (w *Web) Handler() http.Handler {
 			*r = *r.WithContext(contextWith(r, s))
 		}
 		return store.ErrNotFound
-	}))
+	}, 0))
 	return headers(mux)
 }
 
@@ -237,8 +238,12 @@ func (w *Web) authenticated(perm user.Permission, next handlerFunc) handlerFunc 
 	}
 }
 
-// adapt bounds the request, runs h and renders its error as a page.
-func (w *Web) adapt(h handlerFunc) http.Handler {
+// adapt bounds the request (to limit bytes, Options.MaxForm when 0), runs
+// h and renders its error as a page.
+func (w *Web) adapt(h handlerFunc, limit int64) http.Handler {
+	if limit <= 0 {
+		limit = w.opts.MaxForm
+	}
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
@@ -246,7 +251,7 @@ func (w *Web) adapt(h handlerFunc) http.Handler {
 				http.Error(rw, "internal error", http.StatusInternalServerError)
 			}
 		}()
-		r.Body = http.MaxBytesReader(rw, r.Body, w.opts.MaxForm)
+		r.Body = http.MaxBytesReader(rw, r.Body, limit)
 		err := checkURL(r)
 		if err == nil {
 			err = h(rw, r)
