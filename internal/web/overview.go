@@ -102,6 +102,7 @@ type dashboardPage struct {
 	Reports      []dashReport
 	Triage, Fix  chart
 	CRA          []craRow
+	CRABreached  int
 	Findings     []countRow
 	OpenFindings int
 	Upgrades     []upgradeRow
@@ -215,6 +216,11 @@ func (w *Web) dashboard(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sort.SliceStable(p.CRA, func(i, j int) bool { return p.CRA[i].Clock.Due.Before(p.CRA[j].Clock.Due) })
+	for _, c := range p.CRA {
+		if c.Clock.Breached {
+			p.CRABreached++
+		}
+	}
 	w.render(rw, http.StatusOK, "dashboard", p)
 	return nil
 }
@@ -231,7 +237,7 @@ func (w *Web) dashboardFindings(r *http.Request, p *dashboardPage) error {
 		}
 		row := countRow{Severity: sev.String(), Count: n - above}
 		if w.pages["/ui/findings"] {
-			row.Href = "/ui/findings?severity=" + sev.String()
+			row.Href = "/ui/findings?open=true&min_severity=" + sev.String() // this severity and above
 		}
 		p.Findings = append(p.Findings, row)
 		above = n
