@@ -301,19 +301,50 @@ func (w *Web) saveRisk(rw http.ResponseWriter, r *http.Request) error {
 		if len(risk.Tags) > maxListItems {
 			problems = append(problems, fmt.Sprintf("risk.tags: at most %d", maxListItems))
 		}
+		if len(problems) > 0 {
+			// casework is not asked: the case's own rules find the other
+			// fields' problems, so that every problem shows at once.
+			problems = append(problems, w.riskProblems(r, risk)...)
+		}
 		return casework.CasePatch{Risk: &risk}, problems
 	}
 	return w.saveCase(caseSave{section: "risk", patch: read, refused: func(r *http.Request, p *casePage, problems []string) {
 		get := r.PostForm.Get
 		// casework names the vectors risk.cvss31; the calculators own them.
 		for i, pr := range problems {
-			problems[i] = strings.TrimPrefix(pr, "risk.")
+			if strings.HasPrefix(pr, "risk.cvss") {
+				problems[i] = strings.TrimPrefix(pr, "risk.")
+			}
 		}
-		e := problemsByField(problems, "cvss31", "cvss40", "risk.cwe", "cwe", "risk.tags", "tags", "risk.notes", "notes")
+		e := problemsByField(problems, "cvss31", "cvss40", "risk.cwe", "risk.tags", "risk.notes")
 		v31.Problems, v40.Problems = e["cvss31"], e["cvss40"]
 		p.Risk = riskForm{V31: v31, V40: v40, CWE: get("cwe"), Tags: get("tags"), Notes: get("notes"),
 			Exploited: get("exploited") != "", PublicPoC: get("public_poc") != "", Version: p.Case.Version, Errors: e, Open: true}
 	}})(rw, r)
+}
+
+// riskProblems are the problems the case's validation finds in the risk
+// fields other than the vectors.
+func (w *Web) riskProblems(r *http.Request, risk vcase.Risk) []string {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil
+	}
+	c, err := w.store.CaseByID(r.Context(), id)
+	if err != nil {
+		return nil // the save reports it
+	}
+	risk.CVSS31, risk.CVSS40 = "", ""
+	c.Risk = risk
+	var out []string
+	if err := c.Validate(); err != nil {
+		for _, l := range strings.Split(err.Error(), "\n") {
+			if strings.HasPrefix(l, "risk.") {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
 }
 
 // saveScope reads the product and the affected branches.

@@ -3,13 +3,19 @@ package web_test
 import (
 	"crypto/sha256"
 	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-psirt/vigil/internal/casework"
+	"github.com/vigil-psirt/vigil/internal/cvss"
 	"github.com/vigil-psirt/vigil/internal/report"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/user"
+	"github.com/vigil-psirt/vigil/internal/vcase"
 )
 
 // workChecks are the role test's checks of this area's routes, on a case
@@ -63,4 +69,194 @@ func (f *fixture) workCase(t *testing.T, title string) workCase {
 		ProductID: &f.product.ID, AffectedBranches: &[]int64{f.branch.ID}})
 	f.must(err)
 	return workCase{reportID: r.ID, caseID: c.ID, attachmentID: as[0].ID, caseKey: c.Key, trackingID: r.TrackingID}
+}
+
+// post posts a form with the session's token.
+func (b *browser) postForm(t *testing.T, path string, form url.Values) page {
+	t.Helper()
+	form.Set("csrf", b.token(t))
+	return b.post(path, form)
+}
+
+// wantStatus fails the test unless the page has the status.
+func wantStatus(t *testing.T, what string, p page, status int) {
+	t.Helper()
+	if p.status != status {
+		t.Fatalf("%s: status %d, want %d\n%s", what, p.status, status, p.body)
+	}
+}
+
+// wantIn fails the test for every string the page lacks.
+func wantIn(t *testing.T, what string, p page, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(p.body, w) {
+			t.Errorf("%s lacks %q", what, w)
+		}
+	}
+}
+
+// cvssForm is the calculator's selects for a vector's metrics.
+func cvssForm(key, vector string) url.Values {
+	v := url.Values{}
+	_, rest, _ := strings.Cut(vector, "/")
+	for _, comp := range strings.Split(rest, "/") {
+		m, val, _ := strings.Cut(comp, ":")
+		v.Set(key+"_"+m, val)
+	}
+	return v
+}
+
+func merge(vs ...url.Values) url.Values {
+	out := url.Values{}
+	for _, v := range vs {
+		for k, x := range v {
+			out[k] = append(out[k], x...)
+		}
+	}
+	return out
+}
+
+// TestCaseWorkThroughTheUI takes a case from a report to its disclosure
+// with the case page's forms only: every refusal shows its problems next
+// to their fields with the input kept.
+func TestCaseWorkThroughTheUI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	wc := f.workCase(t, "Stored XSS in the report viewer")
+	b := f.as(user.PSIRT)
+	path := fmt.Sprintf("/ui/cases/%d", wc.caseID)
+	version := func() string {
+		c, err := f.svc.Store.CaseByID(f.ctx, wc.caseID)
+		f.must(err)
+		return fmt.Sprint(c.Version)
+	}
+	stored := func() vcase.Case {
+		c, err := f.svc.Store.CaseByID(f.ctx, wc.caseID)
+		f.must(err)
+		return c
+	}
+	p := b.get(path)
+	wantStatus(t, "case page", p, 200)
+	wantIn(t, "case page", p, "Evaluate the risk", `name="cvss31_AV"`, `name="cvss40_VC"`, "Update the fix of 7.3",
+		"Edit the CVE draft", "Record the change request", "Plan the disclosure", "Date and time, <strong>UTC</strong>",
+		"/ui/cases/"+fmt.Sprint(wc.caseID)+"/outputs", "Lint", "/ui/reports/"+fmt.Sprint(wc.reportID))
+
+	// Triage first (the lifecycle's own form).
+	wantStatus(t, "triage", b.postForm(t, path+"/transition", url.Values{"transition": {"triage"}}), http.StatusSeeOther)
+
+	// Risk: an incomplete calculator, a bad CWE and a bad tag, all at once.
+	p = b.postForm(t, path+"/risk", url.Values{"version": {version()}, "cvss31_AV": {"N"}, "cwe": {"XSS, 79"}, "tags": {"Remote Code!"}, "notes": {"kept notes"}})
+	wantStatus(t, "incomplete risk", p, http.StatusUnprocessableEntity)
+	wantIn(t, "refused risk", p, `id="cvss31-err"`, "cvss31: choose Attack complexity", `id="cwe-err"`, `id="tags-err"`,
+		"kept notes", `value="XSS, 79"`, `<option value="N" selected>Network (N)</option>`, "<details class=\"edit\" open>")
+	if p := b.postForm(t, path+"/risk", url.Values{"version": {version()}, "cvss31_extra": {"CVSS:3.1/AV:X"}}); p.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(p.body, "cvss31: the pasted vector is not a valid CVSS 3.1 vector") {
+		t.Errorf("a bad pasted vector: %d", p.status)
+	}
+
+	const v31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"
+	const v40 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N/E:P"
+	form := merge(cvssForm("cvss31", v31), cvssForm("cvss40", v40), url.Values{"version": {version()}, "cwe": {"79"}, "tags": {"XSS"}, "public_poc": {"1"}})
+	p = b.postForm(t, path+"/risk", form)
+	wantStatus(t, "risk", p, http.StatusSeeOther)
+	if loc := p.header.Get("Location"); loc != path+"?done=risk#risk" {
+		t.Errorf("after the risk: %q", loc)
+	}
+	c := stored()
+	if c.Risk.CVSS31 != v31 || c.Risk.CVSS40 != v40 || !slices.Equal(c.Risk.CWE, []string{"CWE-79"}) || !slices.Equal(c.Risk.Tags, []string{"xss"}) || !c.Risk.PublicPoC || c.Severity == "" {
+		t.Errorf("stored risk %+v, severity %q", c.Risk, c.Severity)
+	}
+	s31, err := cvss.Parse(v31)
+	f.must(err)
+	s40, err := cvss.Parse(v40)
+	f.must(err)
+	p = b.get(path + "?done=risk")
+	wantIn(t, "case after the risk", p, "Saved: Risk.", fmt.Sprintf("%.1f %s", s31.Base, s31.Severity), fmt.Sprintf("%.1f %s (CVSS-BT)", s40.Base, s40.Severity),
+		`<option value="C" selected>Changed (C)</option>`)
+
+	// Confirm needs no more than risk, product and branch.
+	wantStatus(t, "confirm", b.postForm(t, path+"/transition", url.Values{"transition": {"confirm"}}), http.StatusSeeOther)
+
+	// The change request, refused then recorded; then fixing starts.
+	p = b.postForm(t, path+"/change-request", url.Values{"version": {version()}, "ref": {""}, "url": {"javascript:alert(1)"}})
+	wantStatus(t, "bad change request", p, http.StatusUnprocessableEntity)
+	wantIn(t, "refused change request", p, `id="cr_ref-err"`, `id="cr_url-err"`, "javascript:alert(1)")
+	wantStatus(t, "change request", b.postForm(t, path+"/change-request", url.Values{"version": {version()}, "ref": {"SOS-1234"}, "tracker": {"jira"}, "url": {"https://jira.example/SOS-1234"}}), http.StatusSeeOther)
+	wantStatus(t, "start fixing", b.postForm(t, path+"/transition", url.Values{"transition": {"start_fix"}}), http.StatusSeeOther)
+
+	// The fix: verified without evidence and a bad commit are refused.
+	fix := fmt.Sprintf("%s/fixes/%d", path, f.branch.ID)
+	rels, err := f.svc.Store.ListReleases(f.ctx, f.branch.ID)
+	f.must(err)
+	rel := fmt.Sprint(rels[0].ID)
+	p = b.postForm(t, fix, url.Values{"status": {"verified"}, "commits": {"abcdef1\nnot-a-hash"}, "release": {rel}, "affected_from": {"7.3.0"}})
+	wantStatus(t, "verified without evidence", p, http.StatusUnprocessableEntity)
+	e := fmt.Sprintf(`id="evidence-%d-err"`, f.branch.ID)
+	wantIn(t, "refused fix", p, e, fmt.Sprintf(`id="commits-%d-err"`, f.branch.ID), "not-a-hash", fmt.Sprintf(`id="fix-%d" open`, f.branch.ID))
+	// An engineer of the task force records the fix; the API's rule.
+	eng := f.as(user.Engineer)
+	p = eng.postForm(t, fix, url.Values{"status": {"verified"}, "commits": {"ABCDEF1, 0123456789abcdef"}, "release": {rel}, "affected_from": {"7.3.0"},
+		"evidence": {"The PoC no longer runs on 7.3.4."}})
+	wantStatus(t, "fix by the engineer", p, http.StatusSeeOther)
+	sc := stored()
+	if fx, _ := sc.Fix(f.branch.ID); fx.Status != vcase.FixVerified || fx.VerifiedBy != "erin" || !slices.Equal(fx.Commits, []string{"abcdef1", "0123456789abcdef"}) || fx.ReleaseID == nil {
+		t.Errorf("stored fix %+v", fx)
+	}
+	if p := eng.postForm(t, path+"/risk", url.Values{"version": {version()}}); p.status != http.StatusForbidden {
+		t.Errorf("an engineer edits the risk: %d", p.status)
+	}
+	if p := f.as(user.Engineer).get(fmt.Sprintf("/ui/cases/%d", f.evilID)); p.status != http.StatusNotFound {
+		t.Errorf("an engineer off the task force: %d", p.status)
+	}
+
+	// The CVE draft and its lint.
+	p = b.postForm(t, path+"/cve", url.Values{"version": {version()}, "cve_id": {"CVE-1"}, "description": {"kept description"}})
+	wantStatus(t, "bad CVE ID", p, http.StatusUnprocessableEntity)
+	wantIn(t, "refused CVE", p, `id="cve_id-err"`, "kept description")
+	wantStatus(t, "CVE", b.postForm(t, path+"/cve", url.Values{"version": {version()}, "cve_id": {"cve-2026-12345"},
+		"description": {"Stored cross-site scripting in the report viewer of Gateway before 7.3.4 allows a remote attacker to run script in an administrator's browser."}}), http.StatusSeeOther)
+	if c := stored(); c.CVEID != "CVE-2026-12345" {
+		t.Errorf("CVE ID %q", c.CVEID)
+	}
+
+	// The plan, in UTC; a stale form is refused as a conflict.
+	p = b.postForm(t, path+"/plan", url.Values{"version": {version()}, "planned": {"next Tuesday"}})
+	wantStatus(t, "bad plan", p, http.StatusUnprocessableEntity)
+	wantIn(t, "refused plan", p, `id="planned-err"`, "next Tuesday")
+	old := version()
+	wantStatus(t, "plan", b.postForm(t, path+"/plan", url.Values{"version": {old}, "planned": {"2026-03-06T19:00"}}), http.StatusSeeOther)
+	if c := stored(); c.PlannedDisclose == nil || !c.PlannedDisclose.Equal(time.Date(2026, 3, 6, 19, 0, 0, 0, time.UTC)) {
+		t.Errorf("planned %v", c.PlannedDisclose)
+	}
+	p = b.postForm(t, path+"/plan", url.Values{"version": {old}, "planned": {"2026-03-11T14:00"}})
+	wantIn(t, "stale plan", p, "changed meanwhile", `value="2026-03-11T14:00"`)
+
+	// Summary for the announcement, then ready.
+	c = stored()
+	wantStatus(t, "summary", b.postForm(t, path+"/edit", url.Values{"version": {fmt.Sprint(c.Version)}, "title": {c.Title}, "task_force": {"erin, pia"},
+		"summary": {"A stored XSS in Gateway's report viewer; upgrade to 7.3.4."}, "details": {"The viewer renders the title unescaped."}, "workaround": {"Disable the viewer."}}), http.StatusSeeOther)
+	p = b.get(path)
+	wantIn(t, "ready case", p, "2026-03-06 19:00 UTC", "The draft record passes every check.")
+	wantStatus(t, "ready", b.postForm(t, path+"/transition", url.Values{"transition": {"ready"}}), http.StatusSeeOther)
+
+	// Every output, before the disclosure.
+	p = b.get(path + "/outputs")
+	wantStatus(t, "outputs", p, 200)
+	wantIn(t, "outputs", p, "CSAF 2.0 advisory", "CVE record (JSON 5)", "OSV record", "OpenVEX of 7.3.4", "Advisory text",
+		"CVE-2026-12345", "Stored XSS in the report viewer", `&#34;csaf_version&#34;: &#34;2.0&#34;`, "fixed in 7.3.4", "Disable the viewer.")
+
+	// The disclosure waits for its time, then publishes.
+	if p := b.postForm(t, path+"/transition", url.Values{"transition": {"disclose"}}); p.status != http.StatusConflict || !strings.Contains(p.body, "has not come") {
+		t.Errorf("early disclosure: %d", p.status)
+	}
+	f.clk.Advance(11 * time.Hour) // within the session's idle time
+	wantStatus(t, "disclose", b.postForm(t, path+"/transition", url.Values{"transition": {"disclose"}}), http.StatusSeeOther)
+	p = b.get(path)
+	if strings.Contains(p.body, "Evaluate the risk") || strings.Contains(p.body, "Update the fix") {
+		t.Error("a disclosed case still offers its forms")
+	}
+	if c := stored(); c.State != vcase.Disclosed {
+		t.Errorf("state %s", c.State)
+	}
 }
