@@ -218,13 +218,39 @@ func TestMonitoring(t *testing.T) {
 			t.Errorf("openssl due %v, want %v (3 months)", ossl.DueAt, due)
 		}
 
+		// The Go SBOM on the 7.2 branch: the Go database's findings, medium
+		// by the default policy's unscored severity, due in 6 months.
+		goRel := w.release(w.branches[1], "7.2.10", product.Published)
+		w.importSBOM(goRel, sharedtest.Path(t, "peer-outputs", "sbom-mailpit-gobinary.cdx.json"))
+		gf := w.findings(goRel)
+		if len(gf) < 40 {
+			t.Fatalf("%d findings on the mailpit SBOM, want the Go database's 49", len(gf))
+		}
+		if f := gf["golang.org/x/text CVE-2026-56852"]; f.FixedVersion != "0.39.0" {
+			t.Errorf("golang.org/x/text's fixed version = %q, want 0.39.0", f.FixedVersion)
+		}
+		sixMonths := w.svc.Policy.Due(mustClock(t, w.svc.Policy, "upgrade-medium"), w.clk.Now())
+		for k, f := range gf {
+			if f.Status != finding.Affected || f.DueAt == nil || f.SeverityName == "" ||
+				f.SeverityName == "medium" && !f.DueAt.Equal(sixMonths) {
+				t.Errorf("Go finding %s: status %s, severity %s, due %v, fixed %q", k, f.Status, f.SeverityName, f.DueAt, f.FixedVersion)
+			}
+		}
+
 		// The plan proposes the next 7.3.Z (7.3.6, already planned), urgently because of the KEV entry.
 		plans, err := w.svc.ReleasePlans(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(plans) != 1 || plans[0].Next != "7.3.6" || plans[0].Kind != policy.Urgent || !plans[0].Exploited {
-			t.Fatalf("plans = %+v, want one urgent 7.3.6", plans)
+		byBranch := map[string]finding.Plan{}
+		for _, p := range plans {
+			byBranch[p.Branch] = p
+		}
+		if p := byBranch["7.3"]; len(plans) != 2 || p.Next != "7.3.6" || p.Kind != policy.Urgent || !p.Exploited {
+			t.Fatalf("plans = %+v, want an urgent 7.3.6", plans)
+		}
+		if p := byBranch["7.2"]; p.Next != "7.2.11" || p.Kind != policy.Regular || len(p.Upgrades) == 0 {
+			t.Errorf("7.2 plan = %+v, want a regular 7.2.11 with upgrades", p)
 		}
 
 		// A rule on 7.3.5: openssl's finding does not apply (feature not
