@@ -1,9 +1,17 @@
 // Package sbom reads software bills of materials into one flat list of
 // components that vulnerability matching can use: CycloneDX 1.0–1.7 (JSON and
-// XML, through the CycloneDX project's cyclonedx-go), SPDX 2.1–2.3 (JSON and
-// tag-value, through the SPDX project's tools-golang) and Debian dpkg status
-// files (/var/lib/dpkg/status, parsed here: the format is a few lines of
-// deb822).
+// XML, with the CycloneDX project's cyclonedx-go types), SPDX 2.1–2.3
+// (tag-value through the SPDX project's tools-golang; JSON decoded here into
+// the few fields identification reads, in one pass where tools-golang's
+// reader takes four, and checked against that reader on every shared SPDX
+// JSON example) and Debian dpkg status files (/var/lib/dpkg/status, parsed
+// here: the format is a few lines of deb822).
+//
+// Detection reads a JSON document's top-level keys only up to the first
+// bomFormat or spdxVersion with a value (the first or second key of what
+// syft, cdxgen and the SPDX tools write), so a scan decodes the document
+// once; only a document those keys leave undecided is decoded whole to
+// find out, and the first of the two keys wins where a document has both.
 //
 // Invariants of a parsed SBOM:
 //   - Parsing is pure: it reads the io.Reader once, at most MaxSize bytes, and
@@ -196,6 +204,12 @@ func detect(data []byte) (string, error) {
 	}
 	switch trimmed[0] {
 	case '{':
+		if format, ok := detectJSONKeys(trimmed); ok {
+			return format, nil
+		}
+		// Undecided by the keys before the first deciding one, or not
+		// JSON: the whole document decides, and names the place of a
+		// syntax error.
 		var probe struct {
 			BOMFormat   string `json:"bomFormat"`
 			SPDXVersion string `json:"spdxVersion"`
@@ -231,6 +245,46 @@ func detect(data []byte) (string, error) {
 }
 
 const maxLine = 1 << 20
+
+// detectJSONKeys reads the top-level keys of a JSON object up to the first
+// bomFormat (CycloneDX) or spdxVersion (SPDX) with a non-empty string value,
+// matched as encoding/json matches field names, and names the format by it
+// without decoding the rest (usually the first or second key, before the
+// components). ok is false when no such key decides before the end or an
+// error.
+func detectJSONKeys(data []byte) (format string, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", false
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		key, _ := t.(string)
+		switch {
+		case strings.EqualFold(key, "bomFormat"), strings.EqualFold(key, "spdxVersion"):
+			var v string
+			if err := dec.Decode(&v); err != nil {
+				return "", false
+			}
+			if v == "" {
+				continue
+			}
+			if strings.EqualFold(key, "bomFormat") {
+				return CycloneDXJSON, true
+			}
+			return SPDXJSON, true
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return "", false
+			}
+		}
+	}
+	return "", false
+}
 
 // jsonPlace turns an encoding/json error into "line L, column C: message".
 func jsonPlace(data []byte, err error) string {

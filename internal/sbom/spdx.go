@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
-	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx"
+	"github.com/spdx/tools-golang/spdx/v2/common"
 	"github.com/spdx/tools-golang/tagvalue"
 )
 
@@ -30,16 +31,9 @@ func parseSPDX(data []byte, name string, isTag bool) (*SBOM, error) {
 			return nil, fmt.Errorf("%s: %w: %s%v", name, ErrInvalid, tagLine(data, err), err)
 		}
 	} else {
-		var probe struct {
-			SPDXVersion string `json:"spdxVersion"`
-		}
-		if err := json.Unmarshal(data, &probe); err != nil {
-			return nil, fmt.Errorf("%s: %w: %s", name, ErrInvalid, jsonPlace(data, err))
-		}
-		version = probe.SPDXVersion
-		doc, err = spdxjson.Read(bytes.NewReader(data))
+		doc, version, err = readSPDXJSON(data)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w: %s", name, ErrInvalid, jsonPlace(data, err))
+			return nil, fmt.Errorf("%s: %w: %s", name, ErrInvalid, err)
 		}
 	}
 	if len(doc.Packages) > MaxComponents {
@@ -170,4 +164,75 @@ func tagLine(data []byte, err error) string {
 		}
 	}
 	return ""
+}
+
+// spdxJSON is the part of an SPDX 2.1–2.3 JSON document that identification
+// reads, under the JSON names of all three versions. tools-golang's JSON
+// reader decodes the whole document three times (into a map for the
+// version, into the version's model, then per package twice more) and
+// checks fields identification never reads; this is one decode of the
+// packages alone, the document scanned once more by encoding/json's
+// validation.
+type spdxJSON struct {
+	SPDXVersion string             `json:"spdxVersion"`
+	Name        string             `json:"name"`
+	Packages    []*spdxJSONPackage `json:"packages"`
+}
+
+type spdxJSONPackage struct {
+	SPDXID           string `json:"SPDXID"`
+	Name             string `json:"name"`
+	VersionInfo      string `json:"versionInfo"`
+	LicenseConcluded string `json:"licenseConcluded"`
+	LicenseDeclared  string `json:"licenseDeclared"`
+	ExternalRefs     []*struct {
+		Type    string `json:"referenceType"`
+		Locator string `json:"referenceLocator"`
+	} `json:"externalRefs"`
+	PrimaryPackagePurpose string `json:"primaryPackagePurpose"` // SPDX 2.3
+}
+
+// readSPDXJSON decodes an SPDX JSON document into tools-golang's model as
+// far as identification reads it, with the rules of tools-golang's reader
+// for what it reads: the versions it knows, SPDXIDs with the SPDXRef-
+// prefix (stored without it), no purpose before SPDX 2.3.
+func readSPDXJSON(data []byte) (*spdx.Document, string, error) {
+	var d spdxJSON
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, "", errors.New(jsonPlace(data, err))
+	}
+	switch d.SPDXVersion {
+	case "SPDX-2.1", "SPDX-2.2", "SPDX-2.3":
+	case "":
+		return nil, "", errors.New("JSON document does not contain spdxVersion field")
+	default:
+		return nil, "", fmt.Errorf("unsupported SPDX version: %s", truncate(d.SPDXVersion))
+	}
+	doc := &spdx.Document{SPDXVersion: d.SPDXVersion, DocumentName: d.Name, Packages: make([]*spdx.Package, len(d.Packages))}
+	for i, jp := range d.Packages {
+		if jp == nil {
+			continue
+		}
+		p := &spdx.Package{PackageName: jp.Name, PackageVersion: jp.VersionInfo,
+			PackageLicenseConcluded: jp.LicenseConcluded, PackageLicenseDeclared: jp.LicenseDeclared}
+		if jp.SPDXID != "" {
+			id, ok := strings.CutPrefix(jp.SPDXID, "SPDXRef-")
+			if !ok || id == "" {
+				return nil, "", fmt.Errorf("packages[%d]: SPDXID %q is not SPDXRef-ID", i, truncate(jp.SPDXID))
+			}
+			p.PackageSPDXIdentifier = common.ElementID(id)
+		}
+		if d.SPDXVersion == "SPDX-2.3" {
+			p.PrimaryPackagePurpose = jp.PrimaryPackagePurpose
+		}
+		for _, r := range jp.ExternalRefs {
+			if r == nil {
+				p.PackageExternalReferences = append(p.PackageExternalReferences, nil)
+				continue
+			}
+			p.PackageExternalReferences = append(p.PackageExternalReferences, &spdx.PackageExternalReference{RefType: r.Type, Locator: r.Locator})
+		}
+		doc.Packages[i] = p
+	}
+	return doc, d.SPDXVersion, nil
 }
