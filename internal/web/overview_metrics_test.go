@@ -125,3 +125,30 @@ func TestNiceStep(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTrendChart feeds arbitrary spans to the trend and its chart: no
+// panic, and every bar stays inside the plot.
+func FuzzTrendChart(f *testing.F) {
+	f.Add(int64(0), int64(3600), int64(86400), int64(-5), 12)
+	f.Add(int64(1<<40), int64(-1<<40), int64(7), int64(1), 1)
+	f.Add(int64(-1<<62), int64(1<<62), int64(0), int64(0), 300)
+	f.Fuzz(func(t *testing.T, a, b, c, d int64, months int) {
+		months = months % 40
+		now := time.Date(2026, 3, 6, 10, 0, 0, 0, time.UTC)
+		var cases []vcase.Case
+		for _, pair := range [][2]int64{{a, b}, {c, d}, {a, d}, {b, c}} {
+			start := now.Add(-time.Duration(pair[0]))
+			end := now.Add(-time.Duration(pair[1]))
+			cases = append(cases, vcase.Case{ReceivedAt: start, TriagedAt: &end})
+		}
+		stats := trend(cases, timeToTriage, now, time.UTC, months)
+		for _, unit := range []time.Duration{time.Hour, 24 * time.Hour} {
+			c := chartOf("t", stats, unit, "h")
+			for _, b := range c.Bars {
+				if b.Ht < 0 || b.Y < chartTop-0.1 || b.Y+b.Ht > chartH-chartBottom+0.1 {
+					t.Fatalf("bar outside the plot: %+v", b)
+				}
+			}
+		}
+	})
+}
