@@ -136,7 +136,9 @@ func (c *CPE) attrs() [11]*CPEValue {
 		&c.SWEdition, &c.TargetSW, &c.TargetHW, &c.Other}
 }
 
-// String is the CPE's formatted-string binding.
+// String is the CPE's formatted-string binding. Quoting can make it longer
+// than the string the CPE was parsed from (a URI's literal "*" is "*" there
+// and "\*" here), so the binding of a CPE near MaxCPELen may exceed it.
 func (c CPE) String() string {
 	var b strings.Builder
 	b.WriteString("cpe:2.3")

@@ -635,6 +635,7 @@ func FuzzParseCPE(f *testing.F) {
 		"cpe:/a:foo%5cbar:big%24money_2010%02:%01%01",
 		"cpe:/a:b%2:c",
 		"CPE:2.3:A:X:Y:1:*:*:*:*:*:*:*",
+		"cpe:/a:x:" + strings.Repeat("*", 1500), // its binding quotes every "*": longer than MaxCPELen
 	} {
 		f.Add(s)
 	}
@@ -646,9 +647,13 @@ func FuzzParseCPE(f *testing.F) {
 			}
 			return
 		}
-		again, err := ParseCPE(c.String())
-		if err != nil || again != c {
-			t.Fatalf("%q: String() %q parses to %v, %v", s, c.String(), again, err)
+		// Quoting can make the binding longer than the input (a URI's
+		// literal "*" becomes "\*"), past MaxCPELen.
+		if str := c.String(); len(str) <= MaxCPELen {
+			again, err := ParseCPE(str)
+			if err != nil || again != c {
+				t.Fatalf("%q: String() %q parses to %v, %v", s, str, again, err)
+			}
 		}
 		// A CPE without wildcards, as a criterion, matches itself as a
 		// component when none of its attributes is ANY or NA.
