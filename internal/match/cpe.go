@@ -37,6 +37,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vigil-psirt/vigil/internal/sbom"
 	"github.com/vigil-psirt/vigil/internal/vuln"
 )
 
@@ -832,4 +833,23 @@ func CPERecordKeys(r *vuln.Record) []Key {
 		}
 	}
 	return keys
+}
+
+// CPEOf returns the CPE of an SBOM component that only a CPE can identify
+// (no purl or no ecosystem) and its key; ok is false for a component with
+// a purl and ecosystem (the package matcher's, never matched twice), one
+// without a CPE, and one whose CPE does not parse or has no key.
+func CPEOf(c sbom.Component) (cpe CPE, k Key, ok bool) {
+	if c.PURL != "" && c.Ecosystem != "" || c.CPE == "" {
+		return CPE{}, Key{}, false
+	}
+	cpe, err := ParseCPE(c.CPE)
+	if err != nil {
+		return CPE{}, Key{}, false
+	}
+	k, ok = cpe.Key()
+	if !ok {
+		return CPE{}, Key{}, false
+	}
+	return cpe, k, true
 }

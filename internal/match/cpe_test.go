@@ -690,3 +690,40 @@ func TestCPEIndexConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestCPEOf(t *testing.T) {
+	log4j := "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*"
+	tests := []struct {
+		name string
+		c    sbom.Component
+		want string // the key's package, "" for not ok
+	}{
+		{"no purl", sbom.Component{Name: "log4j", CPE: log4j}, "a:apache:log4j"},
+		{"purl of no known ecosystem", sbom.Component{PURL: "pkg:generic/log4j@2.14.1", CPE: log4j}, "a:apache:log4j"},
+		{"identified by its purl", sbom.Component{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1", Ecosystem: "Maven", CPE: log4j}, ""},
+		{"no CPE", sbom.Component{Name: "x"}, ""},
+		{"bad CPE", sbom.Component{CPE: "cpe:2.3:a:apache"}, ""},
+		{"CPE without a key", sbom.Component{CPE: "cpe:2.3:a:*:log4j:1:*:*:*:*:*:*:*"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cpe, k, ok := CPEOf(tt.c)
+			if ok != (tt.want != "") || k.Package != tt.want {
+				t.Fatalf("CPEOf = %v, %v, %v; want key %q", cpe, k, ok, tt.want)
+			}
+			if ok && (k.Ecosystem != CPEEcosystem || cpe.Version.Text != "2.14.1") {
+				t.Errorf("CPEOf = %v, %v", cpe, k)
+			}
+		})
+	}
+}
+
+func BenchmarkCPEMatch(b *testing.B) {
+	ix, _ := NewCPEIndex(parseNVD(b, nvdResponse, "nvd.json"))
+	c := mustCPE(b, "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*")
+	for b.Loop() {
+		if len(ix.Match(c)) != 1 {
+			b.Fatal("no hit")
+		}
+	}
+}
