@@ -26,8 +26,16 @@ type monthStat struct {
 type spanFunc func(c vcase.Case) (start, end *time.Time)
 
 // timeToTriage runs from the report's arrival (report.received) to the
-// end of triage (case.triaged).
-func timeToTriage(c vcase.Case) (*time.Time, *time.Time) { return &c.ReceivedAt, c.TriagedAt }
+// end of triage (case.triaged), as casework.Deadlines stamps that event for
+// the policy's triage clock: the confirmation, or the rejection of a case
+// rejected without being confirmed. (TriagedAt is when triage began.)
+func timeToTriage(c vcase.Case) (*time.Time, *time.Time) {
+	end := c.ConfirmedAt
+	if c.State == vcase.Rejected && end == nil {
+		end = c.ClosedAt
+	}
+	return &c.ReceivedAt, end
+}
 
 // timeToFix runs from the confirmation (case.confirmed) to the first fix
 // available (fix.available).

@@ -46,17 +46,19 @@ func TestTrend(t *testing.T) {
 	now := at("2026-03-06 10:00")
 	cases := []vcase.Case{
 		// triaged in March after 2 h and 6 h: median 4 h
-		{ReceivedAt: at("2026-03-01 08:00"), TriagedAt: ptr("2026-03-01 10:00")},
-		{ReceivedAt: at("2026-03-02 08:00"), TriagedAt: ptr("2026-03-02 14:00")},
+		{ReceivedAt: at("2026-03-01 08:00"), TriagedAt: ptr("2026-03-01 09:00"), ConfirmedAt: ptr("2026-03-01 10:00")},
+		{ReceivedAt: at("2026-03-02 08:00"), State: vcase.Rejected, ClosedAt: ptr("2026-03-02 14:00")},
 		// received in January, triaged in February: counts in February
-		{ReceivedAt: at("2026-01-31 20:00"), TriagedAt: ptr("2026-02-01 08:00"), ConfirmedAt: ptr("2026-02-01 09:00"), FixAvailableAt: ptr("2026-02-11 09:00")},
+		{ReceivedAt: at("2026-01-31 21:00"), ConfirmedAt: ptr("2026-02-01 09:00"), FixAvailableAt: ptr("2026-02-11 09:00")},
 		// triaged on 1 March 00:30 in Berlin, still 28 February in UTC: March
-		{ReceivedAt: at("2026-02-28 23:30"), TriagedAt: ptr("2026-03-01 00:30")},
-		// not triaged yet; triaged before the window; bad data; in the future
-		{ReceivedAt: at("2026-03-05 08:00")},
-		{ReceivedAt: at("2025-01-01 08:00"), TriagedAt: ptr("2025-01-02 08:00")},
-		{ReceivedAt: at("2026-03-03 08:00"), TriagedAt: ptr("2026-03-02 08:00")},
-		{ReceivedAt: at("2026-03-06 09:00"), TriagedAt: ptr("2026-03-07 09:00")},
+		{ReceivedAt: at("2026-02-28 23:30"), ConfirmedAt: ptr("2026-03-01 00:30")},
+		// in triage, closed but not rejected (a disclosure needs a
+		// confirmation first), triaged before the window, bad data, in the future
+		{ReceivedAt: at("2026-03-05 08:00"), TriagedAt: ptr("2026-03-05 09:00")},
+		{ReceivedAt: at("2026-03-05 08:00"), State: vcase.Disclosed, ClosedAt: ptr("2026-03-05 09:00")},
+		{ReceivedAt: at("2025-01-01 08:00"), ConfirmedAt: ptr("2025-01-02 08:00")},
+		{ReceivedAt: at("2026-03-03 08:00"), ConfirmedAt: ptr("2026-03-02 08:00")},
+		{ReceivedAt: at("2026-03-06 09:00"), ConfirmedAt: ptr("2026-03-07 09:00")},
 	}
 	got := trend(cases, timeToTriage, now.UTC(), berlin, 3)
 	want := []monthStat{
@@ -139,7 +141,7 @@ func FuzzTrendChart(f *testing.F) {
 		for _, pair := range [][2]int64{{a, b}, {c, d}, {a, d}, {b, c}} {
 			start := now.Add(-time.Duration(pair[0]))
 			end := now.Add(-time.Duration(pair[1]))
-			cases = append(cases, vcase.Case{ReceivedAt: start, TriagedAt: &end})
+			cases = append(cases, vcase.Case{ReceivedAt: start, ConfirmedAt: &end})
 		}
 		stats := trend(cases, timeToTriage, now, time.UTC, months)
 		for _, unit := range []time.Duration{time.Hour, 24 * time.Hour} {
