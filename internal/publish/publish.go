@@ -10,6 +10,7 @@
 package publish
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -25,11 +26,13 @@ import (
 	"github.com/vigil-psirt/vigil/internal/cdx"
 	"github.com/vigil-psirt/vigil/internal/csaf"
 	"github.com/vigil-psirt/vigil/internal/cve5"
+	"github.com/vigil-psirt/vigil/internal/finding"
 	"github.com/vigil-psirt/vigil/internal/openvex"
 	"github.com/vigil-psirt/vigil/internal/osv"
 	"github.com/vigil-psirt/vigil/internal/product"
 	"github.com/vigil-psirt/vigil/internal/signing"
 	"github.com/vigil-psirt/vigil/internal/store"
+	"github.com/vigil-psirt/vigil/internal/vuln"
 )
 
 // Kinds of published files.
@@ -130,6 +133,7 @@ func (r Renderer) ReleaseFiles(rel advisory.ReleaseVEX, history []csaf.Change) (
 	at := rel.PublishedAt
 	if len(history) > 0 {
 		at = history[len(history)-1].Date
+		rel.Changes, rel.UpdatedAt = len(history), at
 	}
 	var errs []error
 	var files []store.File
@@ -212,7 +216,7 @@ func ProductVEX(ctx context.Context, tx *store.Store, r Renderer, slug string, n
 		return err
 	}
 	revs, err := productRevisions(ctx, tx, slug)
-	if err != nil || len(revs) == 0 {
+	if err != nil {
 		return err
 	}
 	branches, err := tx.ListBranches(ctx, p.ID)
@@ -228,16 +232,217 @@ func ProductVEX(ctx context.Context, tx *store.Store, r Renderer, slug string, n
 		if err != nil {
 			return err
 		}
+		br := branchFindings{releases: releases, findings: map[int64][]finding.Finding{}}
 		for _, rel := range releases {
 			if rel.State != product.Published || rel.PublishedAt == nil {
 				continue
 			}
-			if err := releaseVEX(ctx, tx, r, p, b, rel, revs, existing, now); err != nil {
+			if br.findings[rel.ID], err = tx.FindingsOfRelease(ctx, rel.ID); err != nil {
+				return err
+			}
+		}
+		for _, rel := range releases {
+			if rel.State != product.Published || rel.PublishedAt == nil {
+				continue
+			}
+			comps, err := componentStatements(ctx, tx, b, rel, br)
+			if err != nil {
+				return err
+			}
+			if err := releaseVEX(ctx, tx, r, p, b, rel, revs, comps, existing, now); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// ReleaseFindingsChanged publishes anew the VEX documents of the products of
+// the given releases (of every product when releaseIDs is nil) whose
+// statements changed: to be called, inside the transaction that changed
+// them, whenever the findings of releases change (an SBOM import, a
+// rematch, a rule made or revoked, a feed import, a release's publication
+// that carries fixes). The findings of one release can change what the VEX
+// of another release of its branch says (the release that fixes them), so
+// every published release of the product is considered; documents whose
+// statements did not change gain no revision.
+func ReleaseFindingsChanged(ctx context.Context, tx *store.Store, r Renderer, releaseIDs []int64, now time.Time) error {
+	var slugs []string
+	if releaseIDs == nil {
+		ps, err := tx.ListProducts(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			slugs = append(slugs, p.Slug)
+		}
+	}
+	products := map[int64]string{}
+	for _, id := range releaseIDs {
+		rel, err := tx.ReleaseByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		b, err := tx.BranchByID(ctx, rel.BranchID)
+		if err != nil {
+			return err
+		}
+		if _, ok := products[b.ProductID]; ok {
+			continue
+		}
+		p, err := tx.ProductByID(ctx, b.ProductID)
+		if err != nil {
+			return err
+		}
+		products[b.ProductID] = p.Slug
+		slugs = append(slugs, p.Slug)
+	}
+	slices.Sort(slugs)
+	for _, slug := range slices.Compact(slugs) {
+		if err := ProductVEX(ctx, tx, r, slug, now); err != nil {
+			return fmt.Errorf("VEX of %s: %w", slug, err)
+		}
+	}
+	return nil
+}
+
+// branchFindings are a branch's releases and the findings of its published ones.
+type branchFindings struct {
+	releases []product.Release
+	findings map[int64][]finding.Finding
+}
+
+// fixKey identifies a vulnerability of a package across releases, as
+// finding.Carry does: base ecosystem, package and one of its IDs.
+type fixKey struct{ eco, pkg, id string }
+
+func fixKeys(f *finding.Finding) []fixKey {
+	eco, _, _ := strings.Cut(f.Component.Ecosystem, ":")
+	keys := []fixKey{{eco, f.Component.Package, strings.ToUpper(f.Vuln)}}
+	for _, a := range f.Aliases {
+		keys = append(keys, fixKey{eco, f.Component.Package, strings.ToUpper(a)})
+	}
+	return keys
+}
+
+// componentStatements are the statements of the findings of a published
+// release. An affected finding names the release that fixes it: the one
+// that resolved it, else the first later published release of the branch
+// where it is fixed, else the release of the branch in preparation (planned
+// or in QA, the one the release plan rides on), else none.
+func componentStatements(ctx context.Context, tx *store.Store, b product.Branch, rel product.Release, br branchFindings) ([]advisory.ComponentStatement, error) {
+	fs := br.findings[rel.ID]
+	if len(fs) == 0 {
+		return nil, nil
+	}
+	versions := map[int64]product.Version{}
+	var later []product.Release
+	var pending, current product.Version
+	for _, o := range br.releases {
+		versions[o.ID] = o.Version
+		if o.State == product.Published && o.Version.Compare(current) > 0 {
+			current = o.Version
+		}
+	}
+	for _, o := range br.releases {
+		switch {
+		case o.State == product.Published && o.Version.Compare(rel.Version) > 0:
+			later = append(later, o)
+		case o.State != product.Published && o.Version.Compare(current) > 0 && (pending.IsZero() || o.Version.Compare(pending) < 0):
+			pending = o.Version
+		}
+	}
+	slices.SortFunc(later, func(x, y product.Release) int { return x.Version.Compare(y.Version) })
+	fixedIn := func(f *finding.Finding) string {
+		if v, ok := versions[f.ResolvedBy]; ok && f.ResolvedBy != 0 {
+			return v.String()
+		}
+		want := fixKeys(f)
+		for _, l := range later {
+			for i := range br.findings[l.ID] {
+				g := &br.findings[l.ID][i]
+				if g.Status == finding.Fixed && slices.ContainsFunc(fixKeys(g), func(k fixKey) bool { return slices.Contains(want, k) }) {
+					return l.Version.String()
+				}
+			}
+		}
+		return ""
+	}
+	// CVSS 3.x vectors of the affected findings whose own vector is another
+	// version, from their records.
+	var refs []string
+	for _, f := range fs {
+		if f.Status == finding.Affected && !isCVSS3(f.Vector) {
+			refs = append(refs, f.Records...)
+		}
+	}
+	vectors := map[string]string{} // record ID -> CVSS 3.x vector
+	if len(refs) > 0 {
+		recs, err := tx.RecordsByRefs(ctx, refs)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range recs {
+			for _, sc := range rec.Severity {
+				if sc.Type == vuln.CVSSv3 && isCVSS3(sc.Vector) && vectors[string(rec.Source)+":"+rec.ID] == "" {
+					vectors[string(rec.Source)+":"+rec.ID] = sc.Vector
+				}
+			}
+		}
+	}
+	out := make([]advisory.ComponentStatement, 0, len(fs))
+	for i := range fs {
+		f := &fs[i]
+		c := advisory.ComponentStatement{
+			Vuln: f.Vuln, Aliases: f.Aliases, Summary: advisory.Clip(f.Summary, advisory.MaxComponentNote),
+			Component: advisory.ComponentRef{PURL: f.Component.PURL, Name: f.Component.Name, Version: f.Component.Version},
+			Status:    advisory.VEXStatus(f.Status), Justification: string(f.Justification),
+			Note:    advisory.Clip(f.StatusNote, advisory.MaxComponentNote),
+			Package: f.Component.Package, FixedVersion: f.FixedVersion,
+		}
+		if f.Status == finding.Affected {
+			if c.FixRelease = fixedIn(f); c.FixRelease == "" && !pending.IsZero() && b.Status == product.Maintained {
+				c.FixRelease, c.FixPlanned = pending.String(), true
+			}
+			if isCVSS3(f.Vector) {
+				c.CVSS3 = f.Vector
+			}
+			for _, ref := range f.Records {
+				if c.CVSS3 == "" {
+					c.CVSS3 = vectors[ref]
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	slices.SortStableFunc(out, func(x, y advisory.ComponentStatement) int {
+		return cmp.Or(strings.Compare(x.Component.Key(), y.Component.Key()), strings.Compare(x.Vuln, y.Vuln))
+	})
+	return out, nil
+}
+
+func isCVSS3(vector string) bool {
+	return strings.HasPrefix(vector, "CVSS:3.0/") || strings.HasPrefix(vector, "CVSS:3.1/")
+}
+
+// componentSummary sums up the component statements for the revision
+// history: the count of each status and a digest of everything they say,
+// so that the summary changes exactly when a statement does.
+func componentSummary(comps []advisory.ComponentStatement) string {
+	counts := map[advisory.VEXStatus]int{}
+	h := sha256.New()
+	for _, c := range comps {
+		counts[c.Status]++
+		b, _ := json.Marshal(c) // strings and bools only: cannot fail
+		h.Write(append(b, '\n'))
+	}
+	var parts []string
+	for _, st := range []advisory.VEXStatus{advisory.StatusAffected, advisory.UnderInvestigation, advisory.NotAffected, advisory.Fixed} {
+		if counts[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[st], strings.ReplaceAll(string(st), "_", " ")))
+		}
+	}
+	return fmt.Sprintf("Upstream vulnerabilities of components: %s (digest %s).", strings.Join(parts, ", "), hex.EncodeToString(h.Sum(nil))[:16])
 }
 
 // productRevisions are the latest revisions of every advisory naming the product.
@@ -262,8 +467,9 @@ func productRevisions(ctx context.Context, tx *store.Store, slug string) ([]advi
 }
 
 func releaseVEX(ctx context.Context, tx *store.Store, r Renderer, p product.Product, b product.Branch, rel product.Release,
-	revs []advisory.Revision, existing []store.File, now time.Time) error {
-	rv := advisory.ReleaseVEX{Product: p.Name, ProductSlug: p.Slug, Branch: b.Name, Version: rel.Version.String(), PublishedAt: *rel.PublishedAt}
+	revs []advisory.Revision, comps []advisory.ComponentStatement, existing []store.File, now time.Time) error {
+	rv := advisory.ReleaseVEX{Product: p.Name, ProductSlug: p.Slug, Branch: b.Name, Version: rel.Version.String(), PublishedAt: *rel.PublishedAt,
+		Components: comps, EndOfLife: b.Status != product.Maintained}
 	var summary []string
 	for _, rev := range revs {
 		st, err := advisory.StatusFor(rev, p.Slug, rel.Version)
@@ -273,7 +479,19 @@ func releaseVEX(ctx context.Context, tx *store.Store, r Renderer, p product.Prod
 		rv.Statements = append(rv.Statements, st)
 		summary = append(summary, fmt.Sprintf("%s revision %d: %s", rev.AdvisoryID, rev.Number, st.Status))
 	}
-	change := csaf.Change{Date: now.UTC().Truncate(time.Second), Summary: "Statements: " + strings.Join(summary, "; ") + "."}
+	if len(rv.Statements) == 0 && len(rv.Components) == 0 {
+		// Nothing to state: every VEX format needs a statement. A document
+		// published before keeps its last revision.
+		return nil
+	}
+	text := "Statements: " + strings.Join(summary, "; ") + "."
+	switch {
+	case len(summary) == 0:
+		text = componentSummary(comps)
+	case len(comps) > 0:
+		text += " " + componentSummary(comps)
+	}
+	change := csaf.Change{Date: now.UTC().Truncate(time.Second), Summary: text}
 	history, err := vexHistory(ctx, tx, existing, csaf.Filename(csaf.VEXID(r.Vendor, rv)))
 	if err != nil {
 		return err
