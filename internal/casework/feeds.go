@@ -47,6 +47,11 @@ func (s *Service) ImportFeed(ctx context.Context, a Actor, trigger string, b fee
 			return err
 		}
 		run.Rematched = ms.Components
+		if ms.Added+ms.Updated+ms.Removed > 0 {
+			if err := s.findingsChanged(ctx, tx, nil, s.now()); err != nil {
+				return err
+			}
+		}
 		return record(ctx, tx, s.now(), a, "feed.import", "feed:"+b.Feed, map[string]any{
 			"location": b.Location, "added": stats.Added, "updated": stats.Updated, "removed": stats.Removed,
 			"problems": run.Problems, "rematched": ms.Components, "findings_added": ms.Added, "findings_removed": ms.Removed})

@@ -11,6 +11,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/finding"
 	"github.com/vigil-psirt/vigil/internal/match"
 	"github.com/vigil-psirt/vigil/internal/product"
+	"github.com/vigil-psirt/vigil/internal/publish"
 	"github.com/vigil-psirt/vigil/internal/sbom"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/vuln"
@@ -101,6 +102,9 @@ func (s *Service) ImportSBOM(ctx context.Context, a Actor, in SBOMInput) (store.
 				return err
 			}
 		}
+		if err := s.findingsChanged(ctx, tx, []int64{rel.ID}, now); err != nil {
+			return err
+		}
 		return record(ctx, tx, now, a, "sbom.import", fmt.Sprintf("release:%d", rel.ID), map[string]any{
 			"name": imp.Name, "format": imp.Format, "sha256": imp.SHA256, "components": imp.Components,
 			"unidentified": imp.Unidentified, "findings": stats.Findings})
@@ -117,6 +121,9 @@ func (s *Service) Rematch(ctx context.Context, a Actor) (MatchStats, error) {
 		now := s.now()
 		var err error
 		if stats, err = s.rematch(ctx, tx, 0, nil, now); err != nil {
+			return err
+		}
+		if err := s.findingsChanged(ctx, tx, nil, now); err != nil {
 			return err
 		}
 		return record(ctx, tx, now, a, "findings.rematch", "findings", stats)
@@ -230,6 +237,18 @@ func (s *Service) rematch(ctx context.Context, tx *store.Store, releaseID int64,
 		stats.add(MatchStats{Components: len(byRelease[rid]), Findings: len(fs), Added: added, Updated: updated, Removed: removed})
 	}
 	return stats, nil
+}
+
+// findingsChanged publishes anew the VEX documents that changed findings of
+// the releases (of every release when nil) change.
+func (s *Service) findingsChanged(ctx context.Context, tx *store.Store, releaseIDs []int64, now time.Time) error {
+	if s.Renderer == nil {
+		return nil
+	}
+	if err := publish.ReleaseFindingsChanged(ctx, tx, *s.Renderer, releaseIDs, now); err != nil {
+		return fmt.Errorf("publish VEX: %w", err)
+	}
+	return nil
 }
 
 // releaseContext is what deciding a release's findings needs.
