@@ -144,7 +144,7 @@ func TestFindingsVEX(t *testing.T) {
 			Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", FixedVersion: "1.22.4", ResolvedBy: fix.ID, ResolvedAt: &now,
 			StatusNote: "the component's version is in an affected range of osv:GO-2024-2887"},
 		{Vuln: "CVE-2023-45853", Records: []string{"debian:CVE-2023-45853"}, Status: finding.NotAffected, Justification: finding.VulnerableCodeNotInExecutePath,
-			Component: comp("zlib", "1:1.2.13.dfsg-1", "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?distro=debian-12", "Debian:12"),
+			Component:  comp("zlib", "1:1.2.13.dfsg-1", "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?distro=debian-12", "Debian:12"),
 			StatusNote: advisorytest.HostileNote},
 		{Vuln: "CVE-2023-44487", Aliases: []string{"GO-2023-2102"}, Records: []string{"osv:GO-2023-2102"}, Status: finding.UnderInvestigation,
 			Component: comp("golang.org/x/net", "v0.15.0", "pkg:golang/golang.org/x/net@v0.15.0", "Go"), StatusNote: "rule 4: other: being reviewed"},
