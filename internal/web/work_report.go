@@ -257,10 +257,10 @@ func safeFilename(name string, id int64) string {
 		}
 		return '_'
 	}, name)
-	out = strings.TrimLeft(out, ".")
 	if len(out) > 100 {
-		out = out[len(out)-100:]
+		out = out[len(out)-100:] // the end keeps the extension
 	}
+	out = strings.TrimLeft(out, ".")
 	if out == "" {
 		out = fmt.Sprintf("attachment-%d", id)
 	}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"crypto/sha256"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/cvss"
+	"github.com/vigil-psirt/vigil/internal/outbox"
 	"github.com/vigil-psirt/vigil/internal/report"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/user"
@@ -258,5 +260,168 @@ func TestCaseWorkThroughTheUI(t *testing.T) {
 	}
 	if c := stored(); c.State != vcase.Disclosed {
 		t.Errorf("state %s", c.State)
+	}
+}
+
+// TestReportPage shows a report with its conversation both ways, its
+// attachments as downloads, canned replies and the merge into a case.
+func TestReportPage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	wc := f.workCase(t, "XSS via the report title")
+	other := f.workCase(t, "Report title XSS again")
+	b := f.as(user.PSIRT)
+	path := fmt.Sprintf("/ui/reports/%d", wc.reportID)
+
+	p := b.get(path)
+	wantStatus(t, "report page", p, 200)
+	wantIn(t, "report page", p, wc.trackingID, "XSS via the report title", "Sam Finder", "sam@example.org", "The proof of concept is attached.",
+		"poc.html", fmt.Sprintf("%s/attachments/%d", path, wc.attachmentID), "Acknowledgement", "Need more information", "Not a vulnerability", "Duplicate",
+		wc.caseKey, "Triage: 24 h 0 min left")
+	es, err := f.svc.Store.ListAudit(f.ctx, store.AuditFilter{Action: "report.read", Object: "report:" + wc.trackingID})
+	f.must(err)
+	if len(es) == 0 || es[0].Actor != "user:pia" {
+		t.Errorf("the read is not audited: %+v", es)
+	}
+
+	// The attachment is a download, never a page of the UI.
+	a := b.get(fmt.Sprintf("%s/attachments/%d", path, wc.attachmentID))
+	if a.status != 200 || a.header.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(a.header.Get("Content-Disposition"), "attachment") ||
+		!strings.Contains(a.header.Get("Content-Security-Policy"), "sandbox") || !strings.Contains(a.body, "<script>") {
+		t.Errorf("attachment: %d %v", a.status, a.header)
+	}
+	if p := b.get(fmt.Sprintf("/ui/reports/%d/attachments/%d", other.reportID, wc.attachmentID)); p.status != http.StatusNotFound {
+		t.Errorf("another report's attachment: %d", p.status)
+	}
+
+	// A canned reply fills the form, to be edited before sending.
+	p = b.get(path + "?reply=ack")
+	wantIn(t, "acknowledgement", p, "Hello Sam Finder,", "track it as "+wc.trackingID, "The Example Corp PSIRT", `aria-current="true">Acknowledgement`)
+	p = b.postForm(t, path+"/messages", url.Values{"body": {"   "}})
+	wantStatus(t, "empty reply", p, http.StatusUnprocessableEntity)
+	wantIn(t, "refused reply", p, `id="body-err"`, `aria-invalid="true"`)
+	p = b.postForm(t, path+"/messages", url.Values{"body": {"Hello Sam,\r\nthanks: we reproduced it."}})
+	wantStatus(t, "reply", p, http.StatusSeeOther)
+	p = b.get(p.header.Get("Location"))
+	wantIn(t, "after the reply", p, "Sent to the reporter.", "thanks: we reproduced it.", "pia (team)", `class="from-reporter"`, `class="from-team"`)
+	ms, err := f.svc.Store.ListMessages(f.ctx, store.OutboxFilter{})
+	f.must(err)
+	if !slices.ContainsFunc(ms, func(m outbox.Message) bool { return strings.Contains(string(m.Payload), "we reproduced it") }) {
+		t.Error("the reply is not queued as a mail to the reporter")
+	}
+
+	// Merge: refused without a case, done with one.
+	op := fmt.Sprintf("/ui/reports/%d", other.reportID)
+	p = b.postForm(t, op+"/link", url.Values{"case": {"VC-1999-0001"}})
+	wantStatus(t, "merge into nothing", p, http.StatusUnprocessableEntity)
+	wantIn(t, "refused merge", p, `id="link-err"`, "no case VC-1999-0001", `value="VC-1999-0001"`)
+	wantStatus(t, "merge", b.postForm(t, op+"/link", url.Values{"case": {wc.caseKey}}), http.StatusSeeOther)
+	r, err := f.svc.Store.ReportByID(f.ctx, other.reportID)
+	f.must(err)
+	if r.State != report.Duplicate || *r.CaseID != wc.caseID {
+		t.Errorf("merged report %s in case %d", r.State, *r.CaseID)
+	}
+	if c, _ := f.svc.Store.CaseByID(f.ctx, other.caseID); c.State != vcase.Rejected || c.RejectReason != vcase.DuplicateOf {
+		t.Errorf("the merged report's own case: %s %s", c.State, c.RejectReason)
+	}
+	// An engineer may not read reports (the API's rule).
+	if p := f.as(user.Engineer).get(path); p.status != http.StatusForbidden {
+		t.Errorf("engineer reads a report: %d", p.status)
+	}
+}
+
+// TestInboxBulk triages, merges and rejects several reports at once.
+func TestInboxBulk(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := f.as(user.PSIRT)
+	var ws []workCase
+	for i := range 6 {
+		ws = append(ws, f.workCase(t, fmt.Sprintf("Bulk report %d", i)))
+	}
+	id := func(i int) string { return fmt.Sprint(ws[i].reportID) }
+	p := b.get("/ui/inbox")
+	wantIn(t, "inbox", p, `name="report" value="`+id(0)+`"`, "Apply to the selected", "Select "+ws[0].trackingID, "Acknowledge", "due 2026-03-07 09:00 UTC")
+
+	// Nothing chosen: every problem at once.
+	p = b.postForm(t, "/ui/inbox/bulk", url.Values{})
+	wantStatus(t, "empty bulk", p, http.StatusUnprocessableEntity)
+	wantIn(t, "refused bulk", p, `id="bulk-action-err"`, `id="bulk-report-err"`)
+	p = b.postForm(t, "/ui/inbox/bulk", url.Values{"action": {"link"}, "report": {id(0)}})
+	wantIn(t, "merge without a case", p, `id="bulk-case-err"`, `<option value="link" selected>`, `value="`+id(0)+`" checked`)
+
+	wantStatus(t, "triage", b.postForm(t, "/ui/inbox/bulk", url.Values{"action": {"triage"}, "report": {id(0), id(1)}}), http.StatusSeeOther)
+	wantStatus(t, "spam", b.postForm(t, "/ui/inbox/bulk", url.Values{"action": {"spam"}, "report": {id(2)}}), http.StatusSeeOther)
+	wantStatus(t, "duplicate", b.postForm(t, "/ui/inbox/bulk", url.Values{"action": {"duplicate"}, "case": {ws[0].caseKey}, "report": {id(3)}}), http.StatusSeeOther)
+	p = b.postForm(t, "/ui/inbox/bulk", url.Values{"action": {"link"}, "case": {strings.ToLower(ws[0].caseKey)}, "report": {id(4)}})
+	wantStatus(t, "merge", p, http.StatusSeeOther)
+	wantIn(t, "after the merge", b.get(p.header.Get("Location")), "Merge into a case: done for 1 report.")
+	for i, want := range []vcase.State{vcase.Triage, vcase.Triage, vcase.Rejected, vcase.Rejected, vcase.Rejected, vcase.Received} {
+		c, err := f.svc.Store.CaseByID(f.ctx, ws[i].caseID)
+		f.must(err)
+		if c.State != want {
+			t.Errorf("case of report %d: %s, want %s", i, c.State, want)
+		}
+	}
+	// A report that is no longer new fails on its own; the others are done.
+	p = b.postForm(t, "/ui/inbox/bulk", url.Values{"action": {"triage"}, "report": {id(0), id(5)}})
+	wantStatus(t, "partly done", p, http.StatusUnprocessableEntity)
+	wantIn(t, "partly done", p, "Start triage: done for 1 report; the others are marked below.", "report "+id(0)+": ")
+	p = b.get("/ui/inbox")
+	for i := range 6 {
+		if strings.Contains(p.body, ws[i].trackingID) {
+			t.Errorf("report %d is still in the inbox", i)
+		}
+	}
+	if p := f.as(user.Engineer).postForm(t, "/ui/inbox/bulk", url.Values{"action": {"triage"}}); p.status != http.StatusForbidden {
+		t.Errorf("an engineer triages: %d", p.status)
+	}
+}
+
+// TestCaseWorkHostile renders the case work pages with the hostile
+// report and case, and hostile input refused by the forms.
+func TestCaseWorkHostile(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	b := f.as(user.Admin)
+	evil := fmt.Sprintf("/ui/cases/%d", f.evilID)
+	rs, err := f.svc.Store.ListReports(f.ctx, store.ReportFilter{CaseID: f.evilID})
+	f.must(err)
+	rp := fmt.Sprintf("/ui/reports/%d", rs[0].ID)
+	all := strings.Join(hostile, " ")
+	pages := map[string]page{
+		"report":          b.get(rp),
+		"canned reply":    b.get(rp + "?reply=ack"),
+		"outputs":         b.get(evil + "/outputs"),
+		"refused reply":   b.postForm(t, rp+"/messages", url.Values{"body": {hostile[4] + "\x00"}}),
+		"refused merge":   b.postForm(t, rp+"/link", url.Values{"case": {hostile[1]}}),
+		"refused bulk":    b.postForm(t, "/ui/inbox/bulk", url.Values{"action": {hostile[0]}, "case": {hostile[1]}}),
+		"refused risk":    b.postForm(t, evil+"/risk", url.Values{"cvss31_AV": {hostile[0]}, "cvss40_extra": {hostile[1]}, "cwe": {hostile[2]}, "tags": {hostile[4]}, "notes": {all}}),
+		"refused cve":     b.postForm(t, evil+"/cve", url.Values{"cve_id": {hostile[1]}, "description": {hostile[4]}}),
+		"refused request": b.postForm(t, evil+"/change-request", url.Values{"ref": {hostile[0]}, "url": {hostile[3]}, "state": {hostile[2]}}),
+		"refused plan":    b.postForm(t, evil+"/plan", url.Values{"planned": {hostile[1]}}),
+		"refused fix":     b.postForm(t, fmt.Sprintf("%s/fixes/%d", evil, f.branch.ID), url.Values{"status": {"verified"}, "commits": {hostile[0]}, "evidence": {""}, "affected_from": {hostile[1]}}),
+	}
+	for name, p := range pages {
+		if p.status >= 500 || p.status == 0 {
+			t.Errorf("%s: status %d", name, p.status)
+		}
+		for _, h := range hostile[:3] {
+			if strings.Contains(p.body, h) {
+				t.Errorf("%s: %q appears unescaped", name, h)
+			}
+		}
+		if strings.Contains(p.body, "<script>") || strings.Contains(p.body, "<img") || strings.Contains(p.body, "<svg") {
+			t.Errorf("%s: markup made of input", name)
+		}
+	}
+	if !strings.Contains(pages["refused risk"].body, "cvss31: ") || pages["refused risk"].status != http.StatusUnprocessableEntity {
+		t.Errorf("the hostile calculator is not refused: %d", pages["refused risk"].status)
+	}
+	if p := pages["refused reply"]; p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, html.EscapeString(hostile[4])) {
+		t.Errorf("the refused reply does not keep the input: %d", p.status)
+	}
+	if !strings.Contains(pages["report"].body, html.EscapeString(hostile[0])) || !strings.Contains(pages["canned reply"].body, html.EscapeString(hostile[2])) {
+		t.Error("the report page does not show the hostile strings escaped")
 	}
 }
