@@ -51,3 +51,68 @@ func TestStatusFor(t *testing.T) {
 		t.Error("malformed fixed version accepted")
 	}
 }
+
+func TestComponentRefKey(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ref  ComponentRef
+		want string
+	}{
+		{"purl", ComponentRef{PURL: "pkg:golang/stdlib@1.22.3", Name: "stdlib"}, "pkg:golang/stdlib@1.22.3"},
+		{"no purl", ComponentRef{Name: "zlib", Version: "1.2.13"}, "pkg:generic/zlib@1.2.13"},
+		{"white space in the purl", ComponentRef{PURL: "pkg:x y", Name: "a b/c"}, "pkg:generic/a%20b%2Fc"},
+		{"not a purl", ComponentRef{PURL: "https://example.com", Version: "\xff"}, "pkg:generic/unnamed@%EF%BF%BD"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.ref.Key(); got != tc.want {
+				t.Errorf("Key() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestClip(t *testing.T) {
+	if got := Clip("  é\xffé  ", 10); got != "é\uFFFDé" {
+		t.Errorf("Clip = %q", got)
+	}
+	if got := Clip("ééé", 3); got != "é…" {
+		t.Errorf("Clip on a rune boundary = %q", got)
+	}
+}
+
+func TestIsCVE(t *testing.T) {
+	for id, want := range map[string]bool{"CVE-2024-24790": true, "CVE-2024-123": false, "CVE-20x4-12345": false, "GO-2024-2887": false, "CVE-2024-1234a": false} {
+		if IsCVE(id) != want {
+			t.Errorf("IsCVE(%q) = %v", id, !want)
+		}
+	}
+	c := ComponentStatement{Vuln: "GHSA-xxxx", Aliases: []string{"GO-1", "CVE-2024-9999", "CVE-2023-1111"}}
+	if c.CVE() != "CVE-2023-1111" {
+		t.Errorf("CVE() = %q", c.CVE())
+	}
+}
+
+func TestRemedy(t *testing.T) {
+	rel := ReleaseVEX{Product: "Acme Job Scheduler", Branch: "2.7", Version: "2.7.2"}
+	c := ComponentStatement{Vuln: "CVE-2024-45337", Package: "golang.org/x/crypto", Status: StatusAffected}
+	for _, tc := range []struct {
+		name                      string
+		fixRelease, fixed         string
+		planned, eol              bool
+		wantCategory, wantDetails string
+	}{
+		{"published fix", "2.7.3", "0.31.0", false, false, RemedyVendorFix, "Update Acme Job Scheduler to 2.7.3 or later, which no longer has golang.org/x/crypto vulnerable to CVE-2024-45337."},
+		{"planned fix", "2.7.4", "0.31.0", true, false, RemedyVendorFix, "Upgrade golang.org/x/crypto to 0.31.0 in release 2.7.4 (in preparation)."},
+		{"planned without upstream version", "2.7.4", "", true, false, RemedyVendorFix, "Release 2.7.4 (in preparation) is to remove the vulnerable golang.org/x/crypto."},
+		{"end of life", "", "0.31.0", false, true, RemedyNoFixPlanned, "Acme Job Scheduler 2.7 has reached its end of life and receives no fix. Upgrade to a maintained branch."},
+		{"upstream fix only", "", "0.31.0", false, false, RemedyNone, "golang.org/x/crypto 0.31.0 fixes it upstream; an update of Acme Job Scheduler 2.7 is under evaluation."},
+		{"no fix", "", "", false, false, RemedyNone, "No fix is available upstream yet; under evaluation."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c.FixRelease, c.FixedVersion, c.FixPlanned, rel.EndOfLife = tc.fixRelease, tc.fixed, tc.planned, tc.eol
+			if category, details := c.Remedy(rel); category != tc.wantCategory || details != tc.wantDetails {
+				t.Errorf("Remedy = %s %q, want %s %q", category, details, tc.wantCategory, tc.wantDetails)
+			}
+		})
+	}
+}

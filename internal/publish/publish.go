@@ -4,9 +4,16 @@
 // immutable published file, inside the caller's transaction: a failed
 // rendering rolls the whole disclosure back.
 //
+// A published release's VEX documents state every advisory of its product
+// and every upstream vulnerability vigil found in its components (its
+// findings); ReleaseFindingsChanged publishes them anew when findings change.
+//
 // Invariants: a published file's hashes and signature always cover its exact
-// bytes; re-rendering an unchanged document adds no revision; only published
-// advisory revisions and published releases are ever rendered.
+// bytes; re-rendering an unchanged document adds no revision, and a VEX
+// document gains exactly one revision whenever its statements change (its
+// revision summary names every advisory statement and sums up the
+// component statements by status with a digest of all they say); only
+// published advisory revisions and published releases are ever rendered.
 package publish
 
 import (
