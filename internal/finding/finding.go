@@ -131,7 +131,7 @@ type Finding struct {
 	// CRA are the reporting deadlines of the Cyber Resilience Act for an
 	// actively exploited vulnerability in the product (CRA), derived when
 	// read, never stored.
-	CRA []Due `json:"cra,omitempty"`
+	CRA []Due `json:"cra,omitempty" store:"derived"`
 }
 
 // Due is one running reporting clock of a finding.

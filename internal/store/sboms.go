@@ -39,7 +39,12 @@ type Component struct {
 
 // Key is the component's match key, as stored in match_ecosystem and
 // match_package.
-func (c Component) Key() match.Key { return match.FromSBOM(c.Component, c.Distro).Key() }
+func (c Component) Key() match.Key {
+	if _, k, ok := match.CPEOf(c.Component); ok {
+		return k // no purl: only its CPE can match (opt-in)
+	}
+	return match.FromSBOM(c.Component, c.Distro).Key()
+}
 
 const componentCols = `id, release_id, name, version, purl, ecosystem, package, source, source_version, grp, licenses,
 	cpe, ref, distro`

@@ -107,6 +107,13 @@ func encodeRecord(r *vuln.Record) (encodedRecord, error) {
 			e.keys = append(e.keys, k)
 		}
 	}
+	// NVD's CPE applicability statements, for the opt-in CPE matching of
+	// components without a purl.
+	for _, k := range match.CPERecordKeys(r) {
+		if !slices.Contains(e.keys, k) {
+			e.keys = append(e.keys, k)
+		}
+	}
 	return e, nil
 }
 

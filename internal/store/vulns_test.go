@@ -75,7 +75,8 @@ func TestImportRecords(t *testing.T) {
 		st, err := s.ImportRecords(ctx, "osv/Go", []vuln.Record{a, b}, true)
 		must(t, err)
 		diff(t, "first import", store.ImportStats{Added: 2, Changed: []string{"osv:A", "osv:B"},
-			Keys: []match.Key{{Ecosystem: "Go", Package: "example.com/a"}, {Ecosystem: "Go", Package: "example.com/b"}, {Ecosystem: "PyPI", Package: "django-thing"}}}, st)
+			Keys: []match.Key{{Ecosystem: "CPE", Package: "a:x:y"}, // A's CPE configuration, for the opt-in CPE matching
+				{Ecosystem: "Go", Package: "example.com/a"}, {Ecosystem: "Go", Package: "example.com/b"}, {Ecosystem: "PyPI", Package: "django-thing"}}}, st)
 		st, err = s.ImportRecords(ctx, "osv/Debian", []vuln.Record{deb}, true)
 		must(t, err)
 		diff(t, "debian import", store.ImportStats{Added: 1, Changed: []string{"osv:DSA-1-1"}, Keys: []match.Key{{Ecosystem: "Debian:12", Package: "openssl"}}}, st)
@@ -143,7 +144,7 @@ func TestImportRecords(t *testing.T) {
 		st, err = s.ImportRecords(ctx, "osv/Go", []vuln.Record{c}, true)
 		must(t, err)
 		diff(t, "complete import", store.ImportStats{Unchanged: 1, Removed: 2, Changed: []string{"osv:A", "osv:B"},
-			Keys: []match.Key{{Ecosystem: "Go", Package: "example.com/a"}, {Ecosystem: "npm", Package: "left-pad"}}}, st)
+			Keys: []match.Key{{Ecosystem: "CPE", Package: "a:x:y"}, {Ecosystem: "Go", Package: "example.com/a"}, {Ecosystem: "npm", Package: "left-pad"}}}, st)
 		diff(t, "aliases of removed", []string{"nvd:A", "osv:DSA-1-1"}, byAliases("CVE-A", "CVE-UP-A", "GHSA-new"))
 		diff(t, "keys of removed", []string{"nvd:A"}, byKeys(match.Key{Ecosystem: "Go", Package: "example.com/a"},
 			match.Key{Ecosystem: "npm", Package: "left-pad"}))
