@@ -71,6 +71,7 @@ type casePage struct {
 	Form         caseForm
 	ActionErrors []string
 	Done         string
+	Saved        string // the section saved, as the notice names it
 	Clocks       []clock
 	Fixes        []fixRow
 	Reports      []report.Report
@@ -122,8 +123,10 @@ func (w *Web) casePage(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if d := r.URL.Query().Get("done"); d == "saved" || slices.Contains(savedSections, d) || slices.Contains(vcase.Transitions, vcase.Transition(d)) {
+	if d := r.URL.Query().Get("done"); d == "saved" || slices.Contains(vcase.Transitions, vcase.Transition(d)) {
 		p.Done = d
+	} else if s, ok := savedSections[d]; ok {
+		p.Done, p.Saved = d, s
 	}
 	w.render(rw, http.StatusOK, "case", p)
 	return nil

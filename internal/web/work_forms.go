@@ -21,8 +21,10 @@ import (
 // own form posting to its own route; a refused form shows the page again
 // with the input kept and each problem next to its field.
 
-// savedSections are the sections a saved form returns to (?done=risk#risk).
-var savedSections = []string{"risk", "scope", "fix", "cve", "change_request", "plan"}
+// savedSections are the sections a saved form returns to (?done=risk#risk)
+// and how the notice names them.
+var savedSections = map[string]string{"risk": "Risk", "scope": "Product and branches", "fix": "Fix",
+	"cve": "CVE draft", "change_request": "Change request", "plan": "Disclosure plan"}
 
 // Bounds of the lists a form may send, below casework's own.
 const (
