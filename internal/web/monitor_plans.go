@@ -63,11 +63,14 @@ type calMonth struct {
 
 type plansPage struct {
 	layout
-	Plans     []planView
-	Months    []calMonth
-	Window    string // the next regular window, "" without one
-	Tab       string
-	Truncated bool
+	Plans      []planView
+	Months     []calMonth
+	Window     string // the next regular window, "" without one
+	Tab        string
+	Truncated  bool
+	Prev, Next string // the calendar's links to earlier and later months
+	Moved      bool   // the calendar starts at another month than now's
+	Problems   []string
 }
 
 // calendarMonths is how many months the calendar shows.
@@ -133,7 +136,7 @@ func (w *Web) plans(rw http.ResponseWriter, r *http.Request) error {
 			for _, rel := range rs {
 				if rel.State != product.Published && rel.PlannedAt != nil {
 					d := rel.PlannedAt.In(w.zone).Format("2006-01-02")
-					releases[d] = append(releases[d], calEvent{Text: pr.Name + " " + rel.Version.String(), Href: fmt.Sprintf("/ui/releases/%d", rel.ID)})
+					releases[d] = append(releases[d], calEvent{Text: rel.Version.String() + " " + pr.Name, Href: fmt.Sprintf("/ui/releases/%d", rel.ID)})
 				}
 			}
 		}
@@ -158,6 +161,17 @@ func (w *Web) plans(rw http.ResponseWriter, r *http.Request) error {
 	}
 	local := now.In(w.zone)
 	first := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, w.zone)
+	// ?month=2026-09 starts the calendar there (within ten years of now).
+	if v := r.URL.Query().Get("month"); v != "" {
+		m, err := time.ParseInLocation("2006-01", v, w.zone)
+		if err != nil || m.Year() < local.Year()-10 || m.Year() > local.Year()+10 {
+			p.Problems = append(p.Problems, fmt.Sprintf("month: %q is not a month such as %s", clip(v, 40), local.Format("2006-01")))
+		} else {
+			p.Moved, first = !m.Equal(first), m
+		}
+	}
+	p.Prev = "/ui/plans?month=" + first.AddDate(0, -1, 0).Format("2006-01") + "#h-cal"
+	p.Next = "/ui/plans?month=" + first.AddDate(0, 1, 0).Format("2006-01") + "#h-cal"
 	for m := range calendarMonths {
 		month := first.AddDate(0, m, 0)
 		var win period
@@ -196,7 +210,11 @@ func (w *Web) plans(rw http.ResponseWriter, r *http.Request) error {
 		}
 		p.Months = append(p.Months, cm)
 	}
-	w.render(rw, http.StatusOK, "plans", p)
+	status := http.StatusOK
+	if len(p.Problems) > 0 {
+		status = http.StatusBadRequest
+	}
+	w.render(rw, status, "plans", p)
 	return nil
 }
 

@@ -290,7 +290,12 @@ func TestSBOMUploadFindingsAndRules(t *testing.T) {
 
 	// The plan: the next security upgrade of 7.3 carries both upgrades.
 	p = b.get("/ui/plans")
-	mustContain(t, "plans", p, "7.3.4", "7.3.5", "xorg-server", "openssl", `class="cal"`, "deadline")
+	mustContain(t, "plans", p, "7.3.4", "7.3.5", "xorg-server", "openssl", `class="cal"`, "Next regular window")
+	// The calendar moves by month in the query; the deadlines are in September.
+	mustContain(t, "plans in September", b.get("/ui/plans?month=2026-09"), "September 2026", "2 deadlines", `datetime="2026-09-06"`, "?month=2026-08")
+	if p := b.get("/ui/plans?month=" + url.QueryEscape(hostile[0])); p.status != http.StatusBadRequest || !strings.Contains(p.body, "month: ") {
+		t.Errorf("a bad month: %d", p.status)
+	}
 	// Rematch from the feeds page shows what it did.
 	p = b.get("/ui/feeds")
 	mustContain(t, "feeds", p, "Rematch now", "debian-tracker", "added")
