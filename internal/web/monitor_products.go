@@ -27,7 +27,8 @@ type branchView struct {
 	Branch       product.Branch
 	Maintained   bool
 	Since, EOL   string       // dates in the zone, "" when unset
-	Releases     []releaseRow // newest first
+	Releases     []releaseRow // newest first, at most maxBranchReleases unless all are asked for
+	AllReleases  int          // how many the role may see
 	LatestStable string
 	NextUpgrade  string // for those who read cases
 	// Form is the branch's "plan a release" form; Edit its maintenance form.
@@ -86,7 +87,12 @@ type productPage struct {
 	Insider   bool
 	NewBranch branchForm
 	Done      string
+	ShowAll   bool // every release of every branch, not the newest only
 }
+
+// maxBranchReleases is how many of a branch's releases its product's page
+// lists unless asked for all (?releases=all).
+const maxBranchReleases = 12
 
 // productView reads a product with its branches and releases; releases not
 // yet published are only for those who read cases (R7), as in the API.
@@ -115,6 +121,7 @@ func (w *Web) productView(ctx context.Context, p product.Product, insider bool) 
 			}
 		}
 		slices.SortFunc(bv.Releases, func(a, b releaseRow) int { return b.Version.Compare(a.Version) })
+		bv.AllReleases = len(bv.Releases)
 		if !latest.IsZero() {
 			bv.LatestStable = latest.String()
 		}
@@ -207,10 +214,16 @@ func (w *Web) loadProductPage(r *http.Request) (productPage, error) {
 	if err != nil {
 		return productPage{}, err
 	}
-	p := productPage{layout: w.layout(r, pr.Name), Insider: permitted(r, user.ReadCases), CanManage: permitted(r, user.ManageProducts)}
+	p := productPage{layout: w.layout(r, pr.Name), Insider: permitted(r, user.ReadCases), CanManage: permitted(r, user.ManageProducts),
+		ShowAll: r.URL.Query().Get("releases") == "all"}
 	p.Section = "/ui/products"
 	if p.productView, err = w.productView(r.Context(), pr, p.Insider); err != nil {
 		return p, err
+	}
+	if !p.ShowAll {
+		for i := range p.Branches {
+			p.Branches[i].Releases = p.Branches[i].Releases[:min(len(p.Branches[i].Releases), maxBranchReleases)]
+		}
 	}
 	p.NewBranch = w.newBranchForm(branchForm{})
 	return p, nil

@@ -179,7 +179,10 @@ func TestSBOMUploadFindingsAndRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFixture(t)
+	eachStore(t, func(t *testing.T, f *fixture) { sbomUploadFindingsAndRules(t, f, doc) })
+}
+
+func sbomUploadFindingsAndRules(t *testing.T, f *fixture, doc []byte) {
 	f.importDebian()
 	rel := f.release("7.3.4")
 	relURL := fmt.Sprintf("/ui/releases/%d", rel.ID)
@@ -307,7 +310,10 @@ func TestSBOMUploadFindingsAndRules(t *testing.T) {
 // release through the forms; the supported versions follow.
 func TestProductsAndReleases(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	eachStore(t, productsAndReleases)
+}
+
+func productsAndReleases(t *testing.T, f *fixture) {
 	pr, err := f.svc.CreateProduct(f.ctx, admin, product.Product{Slug: "evil", Name: hostile[0], Description: hostile[1], Upstreams: []string{hostile[2]}})
 	f.must(err)
 	_, err = f.svc.CreateBranch(f.ctx, admin, product.Branch{ProductID: pr.ID, Name: "1"})
@@ -403,5 +409,24 @@ func TestMonitorEmptyPages(t *testing.T) {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("%s (%d) lacks %q", path, p.status, want)
 		}
+	}
+}
+
+// TestProductReleasesCapped lists a branch's newest releases, all on demand.
+func TestProductReleasesCapped(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for z := 5; z <= 17; z++ {
+		_, err := f.svc.CreateRelease(f.ctx, admin, casework.NewRelease{BranchID: f.branch.ID, Version: fmt.Sprintf("7.3.%d", z), State: product.Published})
+		f.must(err)
+	}
+	b := f.as(user.Engineer)
+	p := b.get("/ui/products/gateway")
+	mustContain(t, "the product", p, "7.3.17", "7.3.6", "All 14 releases of 7.3", "?releases=all")
+	if strings.Contains(p.body, ">7.3.5<") || strings.Contains(p.body, ">7.3.4<") || strings.Contains(p.body, "Plan a release") {
+		t.Error("the product page lists more than the newest 12 releases, or forms for an engineer")
+	}
+	if p := b.get("/ui/products/gateway?releases=all"); !strings.Contains(p.body, ">7.3.4<") || strings.Contains(p.body, "All 14 releases") {
+		t.Error("?releases=all does not list every release")
 	}
 }
