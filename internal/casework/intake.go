@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,6 +31,10 @@ type Receipt struct {
 // outbox when the reporter left an address, and an audit event.
 func (s *Service) Submit(ctx context.Context, a Actor, r report.Report) (report.Report, Receipt, error) {
 	r.Title = strings.TrimSpace(r.Title)
+	// Names arrive from mail headers and ticket systems as well as forms: a
+	// stray control character there must not lose the report.
+	r.Reporter.Name, r.Reporter.Organization = report.OneLine(r.Reporter.Name), report.OneLine(r.Reporter.Organization)
+	r.Reporter.CreditAs = report.OneLine(r.Reporter.CreditAs)
 	if r.Visibility == "" {
 		r.Visibility = report.Private
 		if r.Channel == report.PublicTicket {
@@ -119,6 +124,9 @@ type ReporterView struct {
 	Advisory   string           `json:"advisory,omitempty"`
 	ReceivedAt time.Time        `json:"received_at"`
 	Messages   []report.Message `json:"messages"`
+	// CreditAs is how the reporter asked to be credited; empty for no
+	// public credit.
+	CreditAs string `json:"credit_as"`
 }
 
 // ReporterStatus resolves a status token.
@@ -127,7 +135,8 @@ func (s *Service) ReporterStatus(ctx context.Context, token string) (ReporterVie
 	if err != nil {
 		return ReporterView{}, err
 	}
-	v := ReporterView{TrackingID: r.TrackingID, Title: r.Title, State: "received", ReceivedAt: r.ReceivedAt, Messages: []report.Message{}}
+	v := ReporterView{TrackingID: r.TrackingID, Title: r.Title, State: "received", ReceivedAt: r.ReceivedAt, Messages: []report.Message{},
+		CreditAs: r.Reporter.CreditAs}
 	if r.CaseID != nil {
 		c, err := s.Store.CaseByID(ctx, *r.CaseID)
 		if err != nil {
@@ -182,6 +191,36 @@ func (s *Service) ReporterMessage(ctx context.Context, token, body string) error
 			return err
 		}
 		return record(ctx, tx, now, Public, "report.message", "report:"+r.TrackingID, nil)
+	})
+}
+
+// ReporterCredit sets how the reporter wants to be credited in the
+// advisory (empty: no public credit), through the status link. A case of
+// the report that names no credit yet takes it over when disclosed.
+func (s *Service) ReporterCredit(ctx context.Context, token, creditAs string) error {
+	creditAs = strings.TrimSpace(creditAs)
+	r, err := s.Store.ReportByStatusToken(ctx, secret.Hash(token))
+	if err != nil {
+		return err
+	}
+	r.Reporter.CreditAs = creditAs
+	if err := r.Validate(); err != nil {
+		var probs []error
+		for _, line := range strings.Split(err.Error(), "\n") {
+			if strings.HasPrefix(line, "reporter.credit_as") {
+				probs = append(probs, errors.New(line))
+			}
+		}
+		if len(probs) > 0 {
+			return invalid(errors.Join(probs...))
+		}
+	}
+	now := s.now()
+	return s.Store.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateReport(ctx, r); err != nil {
+			return err
+		}
+		return record(ctx, tx, now, Public, "report.credit", "report:"+r.TrackingID, map[string]any{"credit_as": creditAs})
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -99,9 +100,8 @@ func (r Report) Validate() error {
 		errs = append(errs, fmt.Errorf("visibility: must be %q or %q", Private, Public))
 	}
 	errs = append(errs, text("title", r.Title, 1, MaxTitle), text("body", r.Body, 1, MaxBody))
-	errs = append(errs, text("reporter.name", r.Reporter.Name, 0, MaxField),
-		text("reporter.organization", r.Reporter.Organization, 0, MaxField),
-		text("reporter.credit_as", r.Reporter.CreditAs, 0, MaxField),
+	errs = append(errs, line("reporter.name", r.Reporter.Name), line("reporter.organization", r.Reporter.Organization),
+		line("reporter.credit_as", r.Reporter.CreditAs),
 		text("product_hint", r.ProductHint, 0, MaxField),
 		text("external_ref", r.ExternalRef, 0, MaxField))
 	if r.Reporter.Email != "" {
@@ -120,6 +120,29 @@ func ValidEmail(s string) error {
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
 		return errors.New("not a valid e-mail address")
+	}
+	return nil
+}
+
+// OneLine makes a name one line: control characters become spaces, and
+// the ends are trimmed.
+func OneLine(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s))
+}
+
+// line checks an optional one-line field: a name, as printed in the
+// advisory's credits and in mail.
+func line(field, s string) error {
+	if err := text(field, s, 0, MaxField); err != nil {
+		return err
+	}
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return fmt.Errorf("%s: one line without control characters", field)
 	}
 	return nil
 }

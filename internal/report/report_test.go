@@ -61,6 +61,8 @@ func TestValidate(t *testing.T) {
 		{name: "reporter name too long", mut: func(r *Report) { r.Reporter.Name = strings.Repeat("n", MaxField+1) }, want: []string{"reporter.name"}},
 		{name: "reporter organization with NUL", mut: func(r *Report) { r.Reporter.Organization = "\x00" }, want: []string{"reporter.organization"}},
 		{name: "credit invalid UTF-8", mut: func(r *Report) { r.Reporter.CreditAs = "\xc0" }, want: []string{"reporter.credit_as"}},
+		{name: "credit on two lines", mut: func(r *Report) { r.Reporter.CreditAs = "Jane\nBcc: x@example.org" }, want: []string{"reporter.credit_as"}},
+		{name: "name with a control character", mut: func(r *Report) { r.Reporter.Name = "Jane\x1b[31m" }, want: []string{"reporter.name"}},
 		{name: "product hint too long", mut: func(r *Report) { r.ProductHint = strings.Repeat("p", MaxField+1) }, want: []string{"product_hint"}},
 		{name: "external ref with NUL", mut: func(r *Report) { r.ExternalRef = "<a\x00@b>" }, want: []string{"external_ref"}},
 		{name: "reporter email bad", mut: func(r *Report) { r.Reporter.Email = "Jane <jane@research.example>" }, want: []string{"reporter.email"}},
@@ -298,4 +300,15 @@ func FuzzFindTrackingID(f *testing.F) {
 			t.Fatalf("FindTrackingID of a reply quoting %s = %q, %v", id, again, ok)
 		}
 	})
+}
+
+func TestOneLine(t *testing.T) {
+	for in, want := range map[string]string{"Jane\tDoe": "Jane Doe", " Jane\r\nBcc: x ": "Jane  Bcc: x", "Ünïcode": "Ünïcode", "\x1b[31m": "[31m"} {
+		if got := OneLine(in); got != want {
+			t.Errorf("OneLine(%q) = %q, want %q", in, got, want)
+		}
+		if err := line("f", OneLine(in)); err != nil {
+			t.Errorf("line(OneLine(%q)): %v", in, err)
+		}
+	}
 }

@@ -36,6 +36,17 @@ type Options struct {
 	TicketSecrets struct{ Public, Private string }
 }
 
+// siteErr gives the public site the error it knows for an unknown token.
+func siteErr(fn func(ctx context.Context, token, value string) error) site.TokenFunc {
+	return func(ctx context.Context, token, value string) error {
+		err := fn(ctx, token, value)
+		if errors.Is(err, store.ErrNotFound) {
+			return site.ErrNotFound
+		}
+		return err
+	}
+}
+
 // Handler builds the whole HTTP handler over the process service.
 func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 	if opts.Log == nil {
@@ -54,8 +65,11 @@ func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 			if errors.Is(err, store.ErrNotFound) {
 				return site.Status{}, site.ErrNotFound
 			}
-			return site.Status{TrackingID: v.TrackingID, Title: v.Title, State: v.State, CVEID: v.CVEID, Advisory: v.Advisory, ReceivedAt: v.ReceivedAt, Messages: v.Messages}, err
+			return site.Status{TrackingID: v.TrackingID, Title: v.Title, State: v.State, CVEID: v.CVEID, Advisory: v.Advisory,
+				ReceivedAt: v.ReceivedAt, Messages: v.Messages, CreditAs: v.CreditAs}, err
 		},
+		Reply:  siteErr(svc.ReporterMessage),
+		Credit: siteErr(svc.ReporterCredit),
 	})
 	if err != nil {
 		return nil, err
@@ -69,7 +83,8 @@ func Handler(svc *casework.Service, opts Options) (http.Handler, error) {
 	mux.Handle("/ui/", ui.Handler()) // the team's UI: sessions, CSRF, roles (package web)
 	site := pub.Handler()
 	mux.Handle("POST /report", a.LimitIntake(site))
-	mux.Handle("POST /subscribe", a.LimitIntake(site)) // no mail flood through the form
+	mux.Handle("POST /subscribe", a.LimitIntake(site))
+	mux.Handle("POST /report/status/", a.LimitIntake(site)) // replies and credit through the status link // no mail flood through the form
 	mux.Handle("/", csafDomain(site))
 	// Public, authenticated by each tracker's signature or token, not by a login.
 	mux.Handle(ticket.Pattern, &ticket.Handler{Svc: svc, PublicSecret: opts.TicketSecrets.Public,
