@@ -39,7 +39,7 @@ func TestBrowserMonitor(t *testing.T) {
 	}
 	sbomPath := sharedtest.Path(t, "peer-outputs", "test-bullseye-3pkgs.cdx.json")
 	f := newFixture(t)
-	f.importDebian()
+	f.importFeeds(debianRecords(t))
 	evil, err := f.svc.CreateProduct(f.ctx, admin, product.Product{Slug: "edge", Name: "Edge Router " + hostile[0], Description: hostile[1], Upstreams: []string{"Debian 12", hostile[2]}})
 	f.must(err)
 	eb, err := f.svc.CreateBranch(f.ctx, admin, product.Branch{ProductID: evil.ID, Name: "2"})

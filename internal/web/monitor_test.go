@@ -99,16 +99,26 @@ func (f *fixture) goFinding(releaseID int64) finding.Finding {
 	return fs[0]
 }
 
-// importDebian imports the OSV records of Debian's advisories of
-// 2023-04-02 that concern openssl and xorg-server.
-func (f *fixture) importDebian() {
-	f.t.Helper()
-	batches, err := upstream.ReadPath(f.ctx, sharedtest.Path(f.t, "debian-tracker", "osv-from-dsa-dla-2023-04-02.zip"), "")
-	f.must(err)
-	for _, b := range batches {
-		b.Records = slices.DeleteFunc(b.Records, func(r vuln.Record) bool {
+// debianRecords reads the OSV records of Debian's advisories of 2023-04-02
+// that concern openssl and xorg-server.
+func debianRecords(t *testing.T) []upstream.Batch {
+	t.Helper()
+	batches, err := upstream.ReadPath(t.Context(), sharedtest.Path(t, "debian-tracker", "osv-from-dsa-dla-2023-04-02.zip"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range batches {
+		batches[i].Records = slices.DeleteFunc(batches[i].Records, func(r vuln.Record) bool {
 			return !slices.ContainsFunc(r.Affected, func(a vuln.Affected) bool { return a.Package == "openssl" || a.Package == "xorg-server" })
 		})
+	}
+	return batches
+}
+
+// importFeeds imports batches of records as vigil feeds import does.
+func (f *fixture) importFeeds(batches []upstream.Batch) {
+	f.t.Helper()
+	for _, b := range batches {
 		_, err := f.svc.ImportFeed(f.ctx, casework.System, "import", b)
 		f.must(err)
 	}
@@ -179,11 +189,12 @@ func TestSBOMUploadFindingsAndRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eachStore(t, func(t *testing.T, f *fixture) { sbomUploadFindingsAndRules(t, f, doc) })
+	records := debianRecords(t)
+	eachStore(t, func(t *testing.T, f *fixture) { sbomUploadFindingsAndRules(t, f, records, doc) })
 }
 
-func sbomUploadFindingsAndRules(t *testing.T, f *fixture, doc []byte) {
-	f.importDebian()
+func sbomUploadFindingsAndRules(t *testing.T, f *fixture, records []upstream.Batch, doc []byte) {
+	f.importFeeds(records)
 	rel := f.release("7.3.4")
 	relURL := fmt.Sprintf("/ui/releases/%d", rel.ID)
 	b := f.as(user.PSIRT)
