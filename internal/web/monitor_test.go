@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html"
 	"mime/multipart"
@@ -439,5 +440,30 @@ func TestProductReleasesCapped(t *testing.T) {
 	}
 	if p := b.get("/ui/products/gateway?releases=all"); !strings.Contains(p.body, ">7.3.4<") || strings.Contains(p.body, "All 14 releases") {
 		t.Error("?releases=all does not list every release")
+	}
+}
+
+// TestFeedRunProblems shows a run's problems as text.
+func TestFeedRunProblems(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	bad := vuln.Record{ID: hostile[1], Source: vuln.SourceOSV, Summary: hostile[0], Published: day, Modified: day,
+		Affected: []vuln.Affected{{Ecosystem: hostile[2], Package: hostile[0]}}}
+	run, err := f.svc.ImportFeed(f.ctx, casework.System, "import", upstream.Batch{Feed: "osv/" + hostile[0], Source: vuln.SourceOSV,
+		Format: upstream.FormatOSV, Location: hostile[1], Records: []vuln.Record{bad},
+		Problems: []vuln.Problem{{Name: "all.zip: " + hostile[2], Err: errors.New(hostile[0])}}})
+	f.must(err)
+	if run.Problems != 1 {
+		t.Fatalf("run %+v", run)
+	}
+	p := f.as(user.Admin).get("/ui/feeds")
+	if p.status != http.StatusOK || !strings.Contains(p.body, html.EscapeString("osv/"+hostile[0])) {
+		t.Fatalf("feeds: %d\n%s", p.status, p.body)
+	}
+	mustContain(t, "feeds", p, "1 problem", html.EscapeString(hostile[2]))
+	noInjection(t, "feeds", p)
+	if p := f.as(user.Engineer).get("/ui/feeds"); p.status != http.StatusForbidden {
+		t.Errorf("the engineer reads the feeds: %d", p.status)
 	}
 }
