@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vigil-psirt/vigil/internal/advisory"
 	"github.com/vigil-psirt/vigil/internal/audit"
 	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/policy"
@@ -806,4 +807,36 @@ func TestCustomerNotices(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestReporterCreditReachesTheAdvisory: a reporter who asked for credit
+// (here through the status link) is the advisory's finder when the team set
+// no credits; credits the team sets win.
+func TestReporterCreditReachesTheAdvisory(t *testing.T) {
+	t.Parallel()
+	s := storetest.SQLite(t)
+	w := newWorld(t, s)
+	r, rc, err := w.svc.Submit(w.ctx, casework.Public, report.Report{Channel: report.Web, Title: "Credit me", Body: "steps",
+		Reporter: report.Contact{Name: "Rita\tReporter", Email: "rita@example.org"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Reporter.Name != "Rita Reporter" {
+		t.Errorf("reporter name %q, want the tab made a space", r.Reporter.Name)
+	}
+	if err := w.svc.ReporterCredit(w.ctx, rc.Token, "Rita R. (Example Lab)"); err != nil {
+		t.Fatal(err)
+	}
+	var inv *casework.InvalidError
+	if err := w.svc.ReporterCredit(w.ctx, rc.Token, "two\nlines"); !errors.As(err, &inv) {
+		t.Errorf("a credit on two lines: %v", err)
+	}
+	c := w.walk(w.caseOf(r).ID, vcase.Disclosed, vcase.Risk{CVSS31: high}, friday.Add(6*24*time.Hour))
+	revs, err := s.LatestRevisions(w.ctx, 10, 0)
+	if err != nil || len(revs) != 1 {
+		t.Fatalf("revisions: %v %v", revs, err)
+	}
+	if want := []advisory.Credit{{Name: "Rita R. (Example Lab)", Type: "finder"}}; !slices.Equal(revs[0].Credits, want) {
+		t.Errorf("credits of %s = %+v, want %+v", c.Key, revs[0].Credits, want)
+	}
 }

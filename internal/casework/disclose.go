@@ -106,6 +106,19 @@ func (s *Service) revisionOf(ctx context.Context, tx *store.Store, c *vcase.Case
 	for _, cr := range c.Credits {
 		rev.Credits = append(rev.Credits, advisory.Credit{Name: cr.Name, Type: cr.Type})
 	}
+	if len(c.Credits) == 0 {
+		// No credits set by the team: the reporters who asked for credit
+		// (report form, status link) are credited as finders.
+		reps, err := tx.ListReports(ctx, store.ReportFilter{CaseID: c.ID, Limit: 100})
+		if err != nil {
+			return rev, nil, err
+		}
+		for _, r := range reps {
+			if r.Reporter.CreditAs != "" && !slices.ContainsFunc(rev.Credits, func(cr advisory.Credit) bool { return cr.Name == r.Reporter.CreditAs }) {
+				rev.Credits = append(rev.Credits, advisory.Credit{Name: r.Reporter.CreditAs, Type: "finder"})
+			}
+		}
+	}
 	for _, r := range c.References {
 		rev.References = append(rev.References, advisory.Reference{URL: r.URL, Tags: r.Tags})
 	}
