@@ -153,6 +153,19 @@ func TestBrowserCaseWork(t *testing.T) {
 		chromedp.SetValue(css(`#cvss31_AV`), "N"), chromedp.SetValue(css(`#cvss31_AC`), "L"), chromedp.SetValue(css(`#cvss31_PR`), "N"),
 		chromedp.SetValue(css(`#cvss31_UI`), "R"), chromedp.SetValue(css(`#cvss31_S`), "C"), chromedp.SetValue(css(`#cvss31_C`), "L"),
 		chromedp.SetValue(css(`#cvss31_I`), "L"), chromedp.SetValue(css(`#cvss31_A`), "N"),
+	)
+	// The progressive script shows the vector and the 3.1 score before the
+	// save, the same as the server's.
+	live, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function () {
+		var s = document.querySelector('#cvss31_A');
+		s.dispatchEvent(new Event('change', {bubbles: true}));
+		var fs = s.closest('fieldset');
+		return fs.querySelector('[data-vector]').textContent + ' ' + fs.querySelector('[data-score]').textContent;
+	})()`))
+	if err != nil || live != "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N 6.1 MEDIUM" {
+		t.Errorf("the live calculator shows %q (%v)", live, err)
+	}
+	do("save the risk",
 		chromedp.SetValue(css(`#cvss40_extra`), "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N"),
 		chromedp.SendKeys(css(`#cwe`), "79"),
 		chromedp.SendKeys(css(`#tags`), "xss"),

@@ -144,6 +144,11 @@ func TestCaseWorkThroughTheUI(t *testing.T) {
 		"Edit the CVE draft", "Record the change request", "Plan the disclosure", "Date and time, <strong>UTC</strong>",
 		"/ui/cases/"+fmt.Sprint(wc.caseID)+"/outputs", "Lint", "/ui/reports/"+fmt.Sprint(wc.reportID))
 
+	js := regexpFind(t, p.body, `<script src="(/ui/static/work\.[0-9a-f]{12}\.js)" defer>`)
+	if p := b.get(js); p.status != 200 || !strings.Contains(p.header.Get("Content-Type"), "javascript") || !strings.Contains(p.body, "data-cvss") {
+		t.Errorf("the calculator's script: %d %v", p.status, p.header)
+	}
+
 	// Triage first (the lifecycle's own form).
 	wantStatus(t, "triage", b.postForm(t, path+"/transition", url.Values{"transition": {"triage"}}), http.StatusSeeOther)
 
