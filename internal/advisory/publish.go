@@ -114,11 +114,11 @@ type ComponentStatement struct {
 	// known.
 	Package      string `json:"package,omitempty"`
 	FixedVersion string `json:"fixed_version,omitempty"`
-	// FixRelease is, for an affected component, the product release that
-	// no longer has the vulnerability: published, or planned (in
-	// preparation) when FixPlanned is set. Empty when there is none yet.
+	// FixRelease is, for an affected component, the published release of
+	// the product that no longer has it; empty when there is none yet.
+	// Releases in preparation are never named, nor said to exist: they may
+	// carry the fix of a vulnerability under embargo, and VEX is public.
 	FixRelease string `json:"fix_release,omitempty"`
-	FixPlanned bool   `json:"fix_planned,omitempty"`
 	// CVSS3 is a CVSS 3.x vector of the vulnerability, when known.
 	CVSS3 string `json:"cvss3,omitempty"`
 }
@@ -243,17 +243,13 @@ const (
 
 // Remedy says what to do about an affected component of rel, in the same
 // words in every format: update to the published release that no longer
-// has it; the upgrade a release in preparation carries; nothing on an
-// end-of-life branch; else no fix yet, under evaluation.
+// has it; nothing on an end-of-life branch; else no fix yet, under
+// evaluation (with the upstream fixed version when known).
 func (c ComponentStatement) Remedy(rel ReleaseVEX) (category, details string) {
 	pkg, fixed := c.PackageName(), Clip(c.FixedVersion, 100)
 	switch {
-	case c.FixRelease != "" && !c.FixPlanned:
-		return RemedyVendorFix, fmt.Sprintf("Update %s to %s or later, which no longer has %s vulnerable to %s.", rel.Product, c.FixRelease, pkg, c.Vuln)
-	case c.FixRelease != "" && fixed != "":
-		return RemedyVendorFix, fmt.Sprintf("Upgrade %s to %s in release %s (in preparation).", pkg, fixed, c.FixRelease)
 	case c.FixRelease != "":
-		return RemedyVendorFix, fmt.Sprintf("Release %s (in preparation) is to remove the vulnerable %s.", c.FixRelease, pkg)
+		return RemedyVendorFix, fmt.Sprintf("Update %s to %s or later, which no longer has %s vulnerable to %s.", rel.Product, c.FixRelease, pkg, c.Vuln)
 	case rel.EndOfLife:
 		return RemedyNoFixPlanned, fmt.Sprintf("%s %s has reached its end of life and receives no fix. Upgrade to a maintained branch.", rel.Product, rel.Branch)
 	case fixed != "":

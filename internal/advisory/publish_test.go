@@ -98,18 +98,16 @@ func TestRemedy(t *testing.T) {
 	for _, tc := range []struct {
 		name                      string
 		fixRelease, fixed         string
-		planned, eol              bool
+		eol                       bool
 		wantCategory, wantDetails string
 	}{
-		{"published fix", "2.7.3", "0.31.0", false, false, RemedyVendorFix, "Update Acme Job Scheduler to 2.7.3 or later, which no longer has golang.org/x/crypto vulnerable to CVE-2024-45337."},
-		{"planned fix", "2.7.4", "0.31.0", true, false, RemedyVendorFix, "Upgrade golang.org/x/crypto to 0.31.0 in release 2.7.4 (in preparation)."},
-		{"planned without upstream version", "2.7.4", "", true, false, RemedyVendorFix, "Release 2.7.4 (in preparation) is to remove the vulnerable golang.org/x/crypto."},
-		{"end of life", "", "0.31.0", false, true, RemedyNoFixPlanned, "Acme Job Scheduler 2.7 has reached its end of life and receives no fix. Upgrade to a maintained branch."},
-		{"upstream fix only", "", "0.31.0", false, false, RemedyNone, "golang.org/x/crypto 0.31.0 fixes it upstream; an update of Acme Job Scheduler 2.7 is under evaluation."},
-		{"no fix", "", "", false, false, RemedyNone, "No fix is available upstream yet; under evaluation."},
+		{"published fix", "2.7.3", "0.31.0", false, RemedyVendorFix, "Update Acme Job Scheduler to 2.7.3 or later, which no longer has golang.org/x/crypto vulnerable to CVE-2024-45337."},
+		{"end of life", "", "0.31.0", true, RemedyNoFixPlanned, "Acme Job Scheduler 2.7 has reached its end of life and receives no fix. Upgrade to a maintained branch."},
+		{"upstream fix only", "", "0.31.0", false, RemedyNone, "golang.org/x/crypto 0.31.0 fixes it upstream; an update of Acme Job Scheduler 2.7 is under evaluation."},
+		{"no fix", "", "", false, RemedyNone, "No fix is available upstream yet; under evaluation."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c.FixRelease, c.FixedVersion, c.FixPlanned, rel.EndOfLife = tc.fixRelease, tc.fixed, tc.planned, tc.eol
+			c.FixRelease, c.FixedVersion, rel.EndOfLife = tc.fixRelease, tc.fixed, tc.eol
 			if category, details := c.Remedy(rel); category != tc.wantCategory || details != tc.wantDetails {
 				t.Errorf("Remedy = %s %q, want %s %q", category, details, tc.wantCategory, tc.wantDetails)
 			}

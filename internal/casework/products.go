@@ -151,10 +151,6 @@ func (s *Service) CreateRelease(ctx context.Context, a Actor, in NewRelease) (pr
 		if err := tx.CreateRelease(ctx, &r); err != nil {
 			return err
 		}
-		// A release in preparation is the fix the VEX of its branch names.
-		if err := s.findingsChanged(ctx, tx, []int64{r.ID}, now); err != nil {
-			return err
-		}
 		out = r
 		return record(ctx, tx, now, a, "release.create", fmt.Sprintf("branch:%d/release:%s", b.ID, r.Version), map[string]any{"state": r.State, "kind": r.Kind})
 	})

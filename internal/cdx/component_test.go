@@ -65,7 +65,7 @@ func TestComponentsGolden(t *testing.T) {
 	}
 	wantRows := []row{
 		{"CVE-2024-24790", "pkg:golang/stdlib@1.22.3", "exploitable", "", "Update Acme Job Scheduler to 2.7.3 or later, which no longer has stdlib vulnerable to CVE-2024-24790."},
-		{"CVE-2024-45337", "pkg:golang/golang.org/x/crypto@v0.30.0", "exploitable", "", "Upgrade golang.org/x/crypto to 0.31.0 in release 2.7.4 (in preparation)."},
+		{"CVE-2024-45337", "pkg:golang/golang.org/x/crypto@v0.30.0", "exploitable", "", "golang.org/x/crypto 0.31.0 fixes it upstream; an update of Acme Job Scheduler 2.7 is under evaluation."},
 		{"GO-2099-0001", "pkg:golang/example.com/queue@v1.4.0", "exploitable", "", "No fix is available upstream yet; under evaluation."},
 		{"CVE-2023-45853", "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12", "not_affected", "code_not_reachable", ""},
 		{"CVE-2023-45853", "pkg:generic/zlib@1.2.13", "in_triage", "", ""},

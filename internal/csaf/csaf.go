@@ -239,7 +239,7 @@ func Advisory(pub advisory.Publisher, adv advisory.Advisory) (Document, error) {
 // give it its status in the vulnerability of their CVE ID (merged with an
 // advisory's of the same CVE ID) or of their ID: not affected with the
 // justification as flag and the note as impact, affected with the release
-// that fixes it (published or in preparation) or none, and its CVSS 3.x
+// that fixes it (published) or none, and its CVSS 3.x
 // score. history is the document's revision history,
 // oldest first; without it the document has a single revision dated at the
 // latest of the release's publication and its statements' revisions. A

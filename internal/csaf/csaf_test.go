@@ -201,7 +201,7 @@ func TestComponents(t *testing.T) {
 		{"CVE-2024-24790", ProductStatus{KnownAffected: []string{stdlib}},
 			[]string{"vendor_fix: Update Acme Job Scheduler to 2.7.3 or later, which no longer has stdlib vulnerable to CVE-2024-24790."}},
 		{"CVE-2024-45337", ProductStatus{KnownAffected: []string{crypto}},
-			[]string{"vendor_fix: Upgrade golang.org/x/crypto to 0.31.0 in release 2.7.4 (in preparation)."}},
+			[]string{"none_available: golang.org/x/crypto 0.31.0 fixes it upstream; an update of Acme Job Scheduler 2.7 is under evaluation."}},
 		{"GO-2099-0001", ProductStatus{KnownAffected: []string{queue}}, []string{"none_available: No fix is available upstream yet; under evaluation."}},
 		{"CVE-2023-45853", ProductStatus{KnownNotAffected: []string{zdeb}, UnderInvestigation: []string{zvendored}},
 			[]string{"none_available: Acme Corporation is investigating whether zlib 1.2.13 in Acme Job Scheduler 2.7.2 is affected; this document will say so when it knows."}},

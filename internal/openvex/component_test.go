@@ -76,7 +76,7 @@ func TestComponentStatements(t *testing.T) {
 	want := []row{
 		{"CVE-2024-24790", "affected", "", "", "Update Acme Job Scheduler to 2.7.3 or later, which no longer has stdlib vulnerable to CVE-2024-24790.",
 			"the component's version is in an affected range of osv:GO-2024-2887", "pkg:golang/stdlib@1.22.3"},
-		{"CVE-2024-45337", "affected", "", "", "Upgrade golang.org/x/crypto to 0.31.0 in release 2.7.4 (in preparation).", "", "pkg:golang/golang.org/x/crypto@v0.30.0"},
+		{"CVE-2024-45337", "affected", "", "", "golang.org/x/crypto 0.31.0 fixes it upstream; an update of Acme Job Scheduler 2.7 is under evaluation.", "", "pkg:golang/golang.org/x/crypto@v0.30.0"},
 		{"GO-2099-0001", "affected", "", "", "No fix is available upstream yet; under evaluation.", "", "pkg:golang/example.com/queue@v1.4.0"},
 		{"CVE-2023-45853", "not_affected", "vulnerable_code_not_in_execute_path", "rule 3: feature not used: the scheduler never calls MiniZip.", "", "",
 			"pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12"},

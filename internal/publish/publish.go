@@ -252,7 +252,7 @@ func ProductVEX(ctx context.Context, tx *store.Store, r Renderer, slug string, n
 			if rel.State != product.Published || rel.PublishedAt == nil {
 				continue
 			}
-			comps, err := componentStatements(ctx, tx, b, rel, br)
+			comps, err := componentStatements(ctx, tx, rel, br)
 			if err != nil {
 				return err
 			}
@@ -333,30 +333,24 @@ func fixKeys(f *finding.Finding) []fixKey {
 }
 
 // componentStatements are the statements of the findings of a published
-// release. An affected finding names the release that fixes it: the one
-// that resolved it, else the first later published release of the branch
-// where it is fixed, else the release of the branch in preparation (planned
-// or in QA, the one the release plan rides on), else none.
-func componentStatements(ctx context.Context, tx *store.Store, b product.Branch, rel product.Release, br branchFindings) ([]advisory.ComponentStatement, error) {
+// release. An affected finding names the published release that fixes it:
+// the one that resolved it, else the first later published release of the
+// branch where it is fixed, else none. A release in preparation is never
+// named (it may carry the fix of an embargoed vulnerability).
+func componentStatements(ctx context.Context, tx *store.Store, rel product.Release, br branchFindings) ([]advisory.ComponentStatement, error) {
 	fs := br.findings[rel.ID]
 	if len(fs) == 0 {
 		return nil, nil
 	}
 	versions := map[int64]product.Version{}
 	var later []product.Release
-	var pending, current product.Version
 	for _, o := range br.releases {
-		versions[o.ID] = o.Version
-		if o.State == product.Published && o.Version.Compare(current) > 0 {
-			current = o.Version
+		if o.State != product.Published {
+			continue
 		}
-	}
-	for _, o := range br.releases {
-		switch {
-		case o.State == product.Published && o.Version.Compare(rel.Version) > 0:
+		versions[o.ID] = o.Version
+		if o.Version.Compare(rel.Version) > 0 {
 			later = append(later, o)
-		case o.State != product.Published && o.Version.Compare(current) > 0 && (pending.IsZero() || o.Version.Compare(pending) < 0):
-			pending = o.Version
 		}
 	}
 	slices.SortFunc(later, func(x, y product.Release) int { return x.Version.Compare(y.Version) })
@@ -408,9 +402,7 @@ func componentStatements(ctx context.Context, tx *store.Store, b product.Branch,
 			Package: f.Component.Package, FixedVersion: f.FixedVersion,
 		}
 		if f.Status == finding.Affected {
-			if c.FixRelease = fixedIn(f); c.FixRelease == "" && !pending.IsZero() && b.Status == product.Maintained {
-				c.FixRelease, c.FixPlanned = pending.String(), true
-			}
+			c.FixRelease = fixedIn(f)
 			if isCVSS3(f.Vector) {
 				c.CVSS3 = f.Vector
 			}

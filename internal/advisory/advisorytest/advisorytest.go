@@ -81,8 +81,8 @@ var HostileNote = "rule 7: other: </script><script>alert(1)</script> \"quoted\" 
 
 // Components are the statements on upstream vulnerabilities of the demo's
 // release 2.7.2, one of every status and remedy: affected and fixed in a
-// published release, affected with a fix planned, affected without an
-// upstream fix, not affected by a rule, under investigation (a CVE also
+// published release, affected with an upstream fix only, affected without
+// an upstream fix, not affected by a rule, under investigation (a CVE also
 // stated on another component), and fixed (carried from the previous
 // release, the component's version unknown).
 func Components() []advisory.ComponentStatement {
@@ -95,7 +95,7 @@ func Components() []advisory.ComponentStatement {
 		{Vuln: "CVE-2024-45337", Aliases: []string{"GHSA-v778-237x-gjrc", "GO-2024-3321"}, Status: advisory.StatusAffected,
 			Summary:   "Misuse of ServerConfig.PublicKeyCallback may cause authorization bypass in golang.org/x/crypto",
 			Component: advisory.ComponentRef{PURL: "pkg:golang/golang.org/x/crypto@v0.30.0", Name: "golang.org/x/crypto", Version: "v0.30.0"},
-			Package:   "golang.org/x/crypto", FixedVersion: "0.31.0", FixRelease: "2.7.4", FixPlanned: true,
+			Package:   "golang.org/x/crypto", FixedVersion: "0.31.0",
 			CVSS3: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"},
 		{Vuln: "GO-2099-0001", Status: advisory.StatusAffected, Summary: "A hypothetical upstream vulnerability without CVE ID and without fix",
 			Component: advisory.ComponentRef{PURL: "pkg:golang/example.com/queue@v1.4.0", Name: "example.com/queue", Version: "v1.4.0"},
