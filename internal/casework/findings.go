@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/product"
 	"github.com/vigil-psirt/vigil/internal/sbom"
 	"github.com/vigil-psirt/vigil/internal/store"
+	"github.com/vigil-psirt/vigil/internal/vuln"
 )
 
 // ScanOptions says what an offline scan is of.
@@ -69,7 +71,7 @@ func (s *Service) Scan(ctx context.Context, doc *sbom.SBOM, o ScanOptions) ([]fi
 			hits[c.ID] = all[i]
 		}
 	}
-	lookup, err := lookupFor(ctx, s.Store, hits)
+	lookup, err := scanLookup(ctx, s.Store, hits, records)
 	if err != nil {
 		return nil, err
 	}
@@ -162,9 +164,6 @@ func (s *Service) CreateRule(ctx context.Context, a Actor, r finding.Rule) (find
 		if stats, err = s.redecide(ctx, tx, r); err != nil {
 			return err
 		}
-		if err := s.findingsChanged(ctx, tx, nil, now); err != nil {
-			return err
-		}
 		return record(ctx, tx, now, a, "rule.create", fmt.Sprintf("rule:%d", r.ID), map[string]any{"rule": r, "findings": stats.Findings})
 	})
 	return r, stats, err
@@ -187,9 +186,6 @@ func (s *Service) RevokeRule(ctx context.Context, a Actor, id int64) (finding.Ru
 			return err
 		}
 		if stats, err = s.redecide(ctx, tx, r); err != nil {
-			return err
-		}
-		if err := s.findingsChanged(ctx, tx, nil, now); err != nil {
 			return err
 		}
 		return record(ctx, tx, now, a, "rule.revoke", fmt.Sprintf("rule:%d", id), map[string]any{"findings": stats.Findings})
@@ -265,4 +261,41 @@ func (s *Service) ReleasePlans(ctx context.Context) ([]finding.Plan, error) {
 		}
 	}
 	return plans, nil
+}
+
+// scanLookup is lookupFor for a scan, which has just read the records of
+// its components' keys: the alias lookup reuses those instead of decoding
+// them again (most aliases of an OSV record lead back to itself).
+func scanLookup(ctx context.Context, st *store.Store, hits map[int64][]match.Hit, records []vuln.Record) (finding.Lookup, error) {
+	idSet := map[string]bool{}
+	for _, hs := range hits {
+		for _, h := range hs {
+			idSet[h.Record.ID] = true
+			for _, id := range h.Record.Aliases {
+				idSet[id] = true
+			}
+			for _, id := range h.Record.Upstream {
+				idSet[id] = true
+			}
+		}
+	}
+	if len(idSet) == 0 {
+		return func(string) []*vuln.Record { return nil }, nil
+	}
+	known := make(map[string]*vuln.Record, len(records))
+	for i := range records {
+		known[store.RecordRef(&records[i])] = &records[i]
+	}
+	recs, err := st.RecordsByAliasesKnown(ctx, slices.Sorted(maps.Keys(idSet)), known)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string][]*vuln.Record{}
+	for i := range recs {
+		r := &recs[i]
+		for _, id := range append([]string{r.ID}, r.Aliases...) {
+			byID[id] = append(byID[id], r)
+		}
+	}
+	return func(id string) []*vuln.Record { return byID[id] }, nil
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +20,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/sarif"
 	"github.com/vigil-psirt/vigil/internal/sbom"
+	"github.com/vigil-psirt/vigil/internal/store"
 )
 
 // Exit codes of vigil scan, for CI pipelines.
@@ -161,9 +164,9 @@ func scan(ctx context.Context, e *env, c Config, path, sbomFormat string, o case
 	}
 	var doc *sbom.SBOM
 	if sbomFormat != "" {
-		doc, err = sbom.ParseFormat(strings.NewReader(string(data)), path, sbomFormat)
+		doc, err = sbom.ParseFormat(bytes.NewReader(data), path, sbomFormat)
 	} else {
-		doc, err = sbom.Parse(strings.NewReader(string(data)), path)
+		doc, err = sbom.Parse(bytes.NewReader(data), path)
 	}
 	if err != nil {
 		return nil, out, err
@@ -171,18 +174,11 @@ func scan(ctx context.Context, e *env, c Config, path, sbomFormat string, o case
 	sum := sha256.Sum256(data)
 	out.SBOM = ScanSBOM{Path: path, Name: doc.Name, Format: doc.Format, SHA256: hex.EncodeToString(sum[:]),
 		Components: len(doc.Components), Unidentified: doc.Unidentified}
-	svc, closeStore, err := service(ctx, e, c, false)
+	svc, closeStore, err := scanService(ctx, e, c)
 	if err != nil {
 		return nil, out, err
 	}
 	defer closeStore()
-	counts, err := svc.Store.CountRecords(ctx)
-	if err != nil {
-		return nil, out, err
-	}
-	if len(counts) == 0 {
-		return nil, out, errors.New("no vulnerability data imported: run vigil feed import or vigil feed sync first")
-	}
 	fs, err := svc.Scan(ctx, doc, o)
 	if err != nil {
 		return nil, out, err
@@ -192,6 +188,37 @@ func scan(ctx context.Context, e *env, c Config, path, sbomFormat string, o case
 	}
 	out.Findings = fs
 	return fs, out, nil
+}
+
+// errNoData is the error of a scan with no record to match against.
+var errNoData = errors.New("no vulnerability data imported: run vigil feed import or vigil feed sync first")
+
+// scanService is service for a scan, which only reads: the store opened
+// read-only (on SQLite no writer connection and no checkpoint at exit),
+// its schema checked, and at least one record imported.
+func scanService(ctx context.Context, e *env, c Config) (*casework.Service, func(), error) {
+	pol, err := loadPolicy(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.OpenReadOnly(ctx, store.Config{Data: c.Data, Database: c.Database})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, errNoData
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if err := st.Check(ctx); err != nil {
+		st.Close()
+		if errors.Is(err, store.ErrSchemaOld) {
+			return nil, nil, fmt.Errorf("%w: run `vigil migrate` first (or serve with --migrate)", err)
+		}
+		return nil, nil, err
+	}
+	if ok, err := st.HasRecords(ctx); err != nil || !ok {
+		st.Close()
+		return nil, nil, cmp.Or(err, errNoData)
+	}
+	return &casework.Service{Store: st, Policy: pol, Now: e.now}, func() { st.Close() }, nil
 }
 
 // readBounded reads a file of at most limit bytes.

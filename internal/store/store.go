@@ -34,6 +34,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -108,6 +109,53 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return openSQLite(ctx, cfg.Data)
 }
 
+// OpenReadOnly connects for reading alone, as a CI scan does. On SQLite
+// that is one query-only pool on the file opened read-only: no writer
+// connection, nothing created (a missing database is an error wrapping
+// ErrNotFound), no WAL checkpoint when it closes, and every write fails. On
+// PostgreSQL it is Open: a pool costs nothing at start-up there.
+func OpenReadOnly(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Database != "" {
+		return openPostgres(ctx, cfg.Database)
+	}
+	if cfg.Data == "" {
+		return nil, errors.New("open store: neither a data directory nor a database URL given")
+	}
+	uri, path, err := sqliteURI(cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, ErrNotFound)
+	}
+	r, err := sql.Open("sqlite", uri+"?mode=ro&_txlock=deferred"+sqliteCommon+"&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %s", err)
+	}
+	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	r.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, normalize(err))
+	}
+	return &Store{dialect: dialectSQLite, w: r, r: r}, nil
+}
+
+// sqliteCommon are the settings of every SQLite connection.
+var sqliteCommon = "&_pragma=foreign_keys(1)" +
+	"&_pragma=busy_timeout(" + strconv.Itoa(int(sqliteBusyTimeout/time.Millisecond)) + ")" +
+	"&_pragma=synchronous(NORMAL)"
+
+// sqliteURI is the file: URI of the database in dir, and its path.
+func sqliteURI(dir string) (uri, path string, err error) {
+	path, err = filepath.Abs(filepath.Join(dir, sqliteFile))
+	if err != nil {
+		return "", "", fmt.Errorf("open sqlite: %w", err)
+	}
+	// A file: URI, so the path's '?', '#' and '%' must be escaped.
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(filepath.ToSlash(path)), path, nil
+}
+
 func openPostgres(ctx context.Context, url string) (*Store, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
@@ -129,15 +177,11 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	path, err := filepath.Abs(filepath.Join(dir, sqliteFile))
+	uri, path, err := sqliteURI(dir)
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite: %w", err)
+		return nil, err
 	}
-	// A file: URI, so the path's '?', '#' and '%' must be escaped.
-	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(filepath.ToSlash(path))
-	common := "&_pragma=foreign_keys(1)" +
-		"&_pragma=busy_timeout(" + strconv.Itoa(int(sqliteBusyTimeout/time.Millisecond)) + ")" +
-		"&_pragma=synchronous(NORMAL)"
+	common := sqliteCommon
 	w, err := sql.Open("sqlite", uri+"?_txlock=immediate&_pragma=journal_mode(WAL)"+common)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %s", err)
