@@ -164,6 +164,9 @@ func (s *Service) CreateRule(ctx context.Context, a Actor, r finding.Rule) (find
 		if stats, err = s.redecide(ctx, tx, r); err != nil {
 			return err
 		}
+		if err := s.findingsChanged(ctx, tx, nil, now); err != nil {
+			return err
+		}
 		return record(ctx, tx, now, a, "rule.create", fmt.Sprintf("rule:%d", r.ID), map[string]any{"rule": r, "findings": stats.Findings})
 	})
 	return r, stats, err
@@ -186,6 +189,9 @@ func (s *Service) RevokeRule(ctx context.Context, a Actor, id int64) (finding.Ru
 			return err
 		}
 		if stats, err = s.redecide(ctx, tx, r); err != nil {
+			return err
+		}
+		if err := s.findingsChanged(ctx, tx, nil, now); err != nil {
 			return err
 		}
 		return record(ctx, tx, now, a, "rule.revoke", fmt.Sprintf("rule:%d", id), map[string]any{"findings": stats.Findings})
