@@ -370,6 +370,18 @@ func productsAndReleases(t *testing.T, f *fixture) {
 	rel := f.release("7.3.5")
 	relURL := fmt.Sprintf("/ui/releases/%d", rel.ID)
 
+	// An SBOM with a component nothing identifies: listed with its problem.
+	cdx := fmt.Sprintf(`{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1, "components": [
+		{"type": "library", "bom-ref": "ok", "name": "golang.org/x/net", "version": "v0.1.0", "purl": "pkg:golang/golang.org/x/net@v0.1.0"},
+		{"type": "library", "bom-ref": %q, "name": %q, "version": "1.0"}]}`, hostile[1], hostile[0])
+	p = b.upload(relURL+"/sbom", url.Values{"csrf": {b.token(t)}, "format": {"cyclonedx-json"}}, "sbom", hostile[2]+".json", []byte(cdx))
+	if loc := p.header.Get("Location"); !strings.Contains(loc, "components=2&unidentified=1") {
+		t.Fatalf("upload: %d to %q\n%s", p.status, loc, p.body)
+	}
+	p = b.follow(t, p)
+	mustContain(t, "the release with an unidentified component", p, "Unidentified components", html.EscapeString(hostile[1]), "golang.org/x/net")
+	noInjection(t, "the release with an unidentified component", p)
+
 	// R7: the customer sees neither the planned release nor its page.
 	cus := f.as(user.Customer)
 	if p := cus.get(relURL); p.status != http.StatusNotFound {
