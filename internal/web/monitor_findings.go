@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/vigil-psirt/vigil/internal/finding"
 	"github.com/vigil-psirt/vigil/internal/policy"
@@ -355,7 +354,7 @@ func (w *Web) ruleFromForm(form url.Values, problems *[]string) (ruleForm, findi
 	rule := finding.Rule{Product: f.Product, FromVersion: f.FromVersion, Ecosystem: f.Ecosystem, Package: f.Package, Versions: f.Versions,
 		Vuln: f.Vuln, Status: finding.Status(f.Status), Justification: finding.Justification(f.Justification), Reason: finding.Reason(f.Reason), Note: f.Note}
 	if t := dateField(f.Expires, "expires_at", w.zone, problems); t != nil {
-		end := t.Add(24 * time.Hour) // the rule holds through the day named
+		end := t.In(w.zone).AddDate(0, 0, 1).UTC() // the rule holds through the day named
 		rule.ExpiresAt = &end
 	}
 	return f, rule
