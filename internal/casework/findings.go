@@ -55,7 +55,7 @@ func (s *Service) Scan(ctx context.Context, doc *sbom.SBOM, o ScanOptions) ([]fi
 			comps[i].Distro = mc.Release
 		}
 	}
-	records, err := s.Store.RecordsByKeys(ctx, componentKeys(comps))
+	records, err := s.Store.MatchRecordsByKeys(ctx, componentKeys(comps))
 	if err != nil {
 		return nil, err
 	}

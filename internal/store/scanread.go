@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
+	"github.com/vigil-psirt/vigil/internal/match"
 	"github.com/vigil-psirt/vigil/internal/vuln"
 )
 
@@ -22,10 +25,64 @@ func (s *Store) HasRecords(ctx context.Context) (bool, error) {
 	return n > 0, nil
 }
 
+// matchRecord is the match projection of a stored record: the fields of
+// vuln.Record that matching and findings read. Decoding the JSON into it
+// skips the prose, references and dates (a third of the decoding time of a
+// whole record).
+type matchRecord struct {
+	ID               string
+	Source           vuln.Source
+	Aliases          []string
+	Upstream         []string
+	Summary          string
+	Withdrawn        *time.Time
+	Severity         []vuln.Score
+	CWEs             []string
+	Affected         []vuln.Affected
+	Configurations   []vuln.Configuration
+	Exploited        *vuln.Exploitation
+	DatabaseSpecific *vuln.DatabaseSpecific
+}
+
+// decodeMatchRecord decodes the match projection of a record's JSON.
+func decodeMatchRecord(data []byte) (vuln.Record, error) {
+	var m matchRecord
+	if err := json.Unmarshal(data, &m); err != nil {
+		return vuln.Record{}, fmt.Errorf("scan json: %w", err)
+	}
+	return vuln.Record{ID: m.ID, Source: m.Source, Aliases: m.Aliases, Upstream: m.Upstream, Summary: m.Summary,
+		Withdrawn: m.Withdrawn, Severity: m.Severity, CWEs: m.CWEs, Affected: m.Affected, Configurations: m.Configurations,
+		Exploited: m.Exploited, DatabaseSpecific: m.DatabaseSpecific}, nil
+}
+
+// MatchRecordsByKeys is RecordsByKeys for matching alone: each record holds
+// its match projection (ID, source, aliases, upstream, summary, withdrawal,
+// severity, CWEs, affected, configurations, exploitation, database
+// specifics), without details, references, related IDs and dates.
+func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) ([]vuln.Record, error) {
+	m := map[int64]vuln.Record{}
+	err := s.byKeys(ctx, `SELECT id, data FROM vuln_records WHERE id IN (SELECT record_id FROM vuln_keys WHERE (ecosystem, package) IN `,
+		")", keys, func(r scanner) error {
+			var id int64
+			var data sql.RawBytes
+			if err := r.Scan(&id, &data); err != nil {
+				return err
+			}
+			rec, err := decodeMatchRecord(data)
+			m[id] = rec
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("records by keys: %w", err)
+	}
+	return sortedRecords(m), nil
+}
+
 // RecordsByAliasesKnown is RecordsByAliases for a caller that already holds
 // some records, by RecordRef in known: those are returned as known has them
 // instead of being decoded again (a scan looks up the aliases of records it
-// has just read by their keys, and most lead back to those records).
+// has just read by their keys, and most lead back to those records). The
+// records read hold their match projection, as MatchRecordsByKeys.
 func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known map[string]*vuln.Record) ([]vuln.Record, error) {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	m := map[int64]vuln.Record{}
@@ -48,12 +105,9 @@ func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known m
 				m[id] = *k
 				return nil
 			}
-			var rec vuln.Record
-			if err := jsonv(&rec).Scan([]byte(data)); err != nil {
-				return err
-			}
+			rec, err := decodeMatchRecord(data)
 			m[id] = rec
-			return nil
+			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("records by aliases: %w", err)

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/vigil-psirt/vigil/internal/match"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/store/storetest"
 	"github.com/vigil-psirt/vigil/internal/vuln"
@@ -31,7 +33,14 @@ func TestScanReads(t *testing.T) {
 		must(t, err)
 		diff(t, "HasRecords before an import", false, has)
 
-		a := newRecord("A", func(r *vuln.Record) { r.Upstream = []string{"CVE-UP-A"} })
+		a := newRecord("A", func(r *vuln.Record) {
+			r.Upstream, r.Related = []string{"CVE-UP-A"}, []string{"GHSA-x"}
+			r.Withdrawn = ptr(t0)
+			r.Exploited = &vuln.Exploitation{DateAdded: t0, DueDate: t0.AddDate(0, 0, 21), RequiredAction: "patch"}
+			r.DatabaseSpecific = &vuln.DatabaseSpecific{NVDStatus: "Analyzed"}
+			r.Configurations = []vuln.Configuration{{Operator: "AND", Nodes: []vuln.Node{{Operator: "OR",
+				Matches: []vuln.CPEMatch{{Vulnerable: true, Criteria: "cpe:2.3:a:x:y:*:*:*:*:*:*:*:*", VersionEndExcluding: "2"}}}}}}
+		})
 		b := newRecord("B")
 		dsa := newRecord("DSA-1-1", func(r *vuln.Record) { r.Aliases, r.Upstream = nil, []string{"CVE-A"} })
 		_, err = w.ImportRecords(ctx, "osv/Go", []vuln.Record{a, b, dsa}, true)
@@ -46,12 +55,26 @@ func TestScanReads(t *testing.T) {
 		held.Summary = "as the caller holds it"
 		got, err := r.RecordsByAliasesKnown(ctx, []string{"CVE-A", "A", "CVE-B"}, map[string]*vuln.Record{"osv:A": &held})
 		must(t, err)
-		diff(t, "RecordsByAliasesKnown", []vuln.Record{held, b, dsa}, got)
+		diff(t, "RecordsByAliasesKnown", []vuln.Record{held, project(b), project(dsa)}, got)
 		want, err := r.RecordsByAliases(ctx, []string{"CVE-A", "A", "CVE-B"})
 		must(t, err)
+		for i := range want {
+			want[i] = project(want[i])
+		}
 		got, err = r.RecordsByAliasesKnown(ctx, []string{"CVE-A", "A", "CVE-B"}, nil)
 		must(t, err)
 		diff(t, "RecordsByAliasesKnown without known records", want, got)
+
+		// The match projection: every field but the prose, references,
+		// related IDs and dates.
+		full, err := r.RecordsByKeys(ctx, []match.Key{{Ecosystem: "Go", Package: "example.com/a"}, {Ecosystem: "Go", Package: "example.com/b"}})
+		must(t, err)
+		for i := range full {
+			full[i] = project(full[i])
+		}
+		lean, err := r.MatchRecordsByKeys(ctx, []match.Key{{Ecosystem: "Go", Package: "example.com/a"}, {Ecosystem: "Go", Package: "example.com/b"}})
+		must(t, err)
+		diff(t, "MatchRecordsByKeys", full, lean)
 
 		if r.Dialect() == "sqlite" {
 			if _, err := r.ImportRecords(ctx, "osv/Go", []vuln.Record{newRecord("C")}, false); err == nil {
@@ -67,4 +90,11 @@ func TestOpenReadOnlyMissing(t *testing.T) {
 	if _, err := store.OpenReadOnly(context.Background(), store.Config{Data: dir}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("OpenReadOnly of a missing database: %v, want ErrNotFound", err)
 	}
+}
+
+// project is the match projection of r.
+func project(r vuln.Record) vuln.Record {
+	r.Details, r.References, r.Related = "", nil, nil
+	r.Published, r.Modified = time.Time{}, time.Time{}
+	return r
 }
