@@ -21,6 +21,7 @@ func (w *Web) workRoutes() []route {
 		auth("POST", "/ui/cases/{id}/cve", user.ManageCases, w.saveCVE),
 		auth("POST", "/ui/cases/{id}/change-request", user.ManageCases, w.saveChangeRequest),
 		auth("POST", "/ui/cases/{id}/plan", user.ManageCases, w.savePlan),
+		auth("POST", "/ui/cases/{id}/credits", user.ManageCases, w.saveCredits),
 		auth("POST", "/ui/cases/{id}/fixes/{branch}", user.EditFixes, w.saveFix),
 	}
 }

@@ -88,6 +88,7 @@ type casePage struct {
 	Lint         []cve5.Problem
 	LintNote     string // why there is no lint yet
 	CR           crForm
+	Credits      creditsForm
 	Plan         planForm
 	PlannedLocal string // the planned disclosure in the policy's zone
 	ReleasePlan  *policy.ReleasePlan
@@ -202,9 +203,6 @@ func (w *Web) caseView(r *http.Request, c vcase.Case) (casePage, error) {
 		p.Fixes = append(p.Fixes, row)
 		objects = append(objects, fmt.Sprintf("case:%s/branch:%d", c.Key, f.BranchID))
 	}
-	if err := w.workSections(r, c, &p); err != nil {
-		return p, err
-	}
 	if p.ShowReports {
 		if p.Reports, err = w.store.ListReports(ctx, store.ReportFilter{CaseID: c.ID, Limit: 100}); err != nil {
 			return p, err
@@ -212,6 +210,9 @@ func (w *Web) caseView(r *http.Request, c vcase.Case) (casePage, error) {
 		for _, rep := range p.Reports {
 			objects = append(objects, "report:"+rep.TrackingID)
 		}
+	}
+	if err := w.workSections(r, c, &p); err != nil {
+		return p, err
 	}
 	// The timeline is what happened to the case and its reports; reads are
 	// audited but are not events of the case.

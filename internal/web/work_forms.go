@@ -24,7 +24,7 @@ import (
 // savedSections are the sections a saved form returns to (?done=risk#risk)
 // and how the notice names them.
 var savedSections = map[string]string{"risk": "Risk", "scope": "Product and branches", "fix": "Fix",
-	"cve": "CVE draft", "change_request": "Change request", "plan": "Disclosure plan"}
+	"cve": "CVE draft", "change_request": "Change request", "plan": "Disclosure plan", "credits": "Credits and references"}
 
 // Bounds of the lists a form may send, below casework's own.
 const (
@@ -85,6 +85,15 @@ type crForm struct {
 	Open                     bool
 }
 
+// creditsForm is the advisory's credits and references, one per line.
+type creditsForm struct {
+	Credits, References string
+	Asked               []string // how the reporters asked to be credited
+	Version             int
+	Errors              map[string][]string
+	Open                bool
+}
+
 // planForm is the planned disclosure, entered in UTC.
 type planForm struct {
 	When    string // 2006-01-02T15:04, UTC
@@ -111,6 +120,12 @@ func (w *Web) workSections(r *http.Request, c vcase.Case, p *casePage) error {
 	p.CR = crForm{Version: c.Version}
 	if cr := c.ChangeRequest; cr != nil {
 		p.CR.Ref, p.CR.Tracker, p.CR.URL, p.CR.State = cr.Ref, cr.Tracker, cr.URL, cr.State
+	}
+	p.Credits = creditsForm{Credits: creditLines(c.Credits), References: referenceLines(c.References), Version: c.Version}
+	for _, rep := range p.Reports {
+		if rep.Reporter.CreditAs != "" {
+			p.Credits.Asked = append(p.Credits.Asked, rep.Reporter.CreditAs)
+		}
 	}
 	p.Plan = planForm{Version: c.Version}
 	if t := c.PlannedDisclose; t != nil {
@@ -441,6 +456,72 @@ func (w *Web) savePlan(rw http.ResponseWriter, r *http.Request) error {
 			p.Plan = planForm{When: r.PostForm.Get("planned"), Version: p.Case.Version, Open: true, Errors: problemsByField(problems, "planned_disclosure")}
 		},
 	})(rw, r)
+}
+
+// saveCredits reads the credits ("Name (type)" a line) and the references
+// (a URL a line).
+func (w *Web) saveCredits(rw http.ResponseWriter, r *http.Request) error {
+	return w.saveCase(caseSave{section: "credits",
+		patch: func(r *http.Request) (casework.CasePatch, []string) {
+			credits, refs := parseCredits(r.PostForm.Get("credits")), parseReferences(r.PostForm.Get("references"))
+			return casework.CasePatch{Credits: &credits, References: &refs}, nil
+		},
+		refused: func(r *http.Request, p *casePage, problems []string) {
+			p.Credits.Credits, p.Credits.References = r.PostForm.Get("credits"), r.PostForm.Get("references")
+			p.Credits.Errors, p.Credits.Open = problemsByField(problems, "credits", "references", "too many entries"), true
+		},
+	})(rw, r)
+}
+
+// creditTypes are CVE 5's credit types, as the case validates them.
+var creditTypes = []string{"finder", "reporter", "analyst", "coordinator", "remediation_developer",
+	"remediation_reviewer", "remediation_verifier", "tool", "sponsor", "other"}
+
+// parseCredits reads "Name (type)" lines; a line without a known type in
+// parentheses credits a finder.
+func parseCredits(s string) []vcase.Credit {
+	out := []vcase.Credit{}
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		c := vcase.Credit{Name: l, Type: "finder"}
+		if i := strings.LastIndex(l, " ("); i > 0 && strings.HasSuffix(l, ")") {
+			if t := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(l[i+2:len(l)-1])), " ", "_"); slices.Contains(creditTypes, t) {
+				c.Name, c.Type = strings.TrimSpace(l[:i]), t
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func creditLines(cs []vcase.Credit) string {
+	var ls []string
+	for _, c := range cs {
+		ls = append(ls, c.Name+" ("+strings.ReplaceAll(c.Type, "_", " ")+")")
+	}
+	return strings.Join(ls, "\n")
+}
+
+// parseReferences reads a URL a line.
+func parseReferences(s string) []vcase.Reference {
+	out := []vcase.Reference{}
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, vcase.Reference{URL: l})
+		}
+	}
+	return out
+}
+
+func referenceLines(rs []vcase.Reference) string {
+	var ls []string
+	for _, r := range rs {
+		ls = append(ls, r.URL)
+	}
+	return strings.Join(ls, "\n")
 }
 
 // parsePlan reads a date and time in UTC, as a datetime-local input or a

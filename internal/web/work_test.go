@@ -42,6 +42,7 @@ func workChecks(t *testing.T, f *fixture) []roleCheck {
 		{"POST", "/ui/cases/{id}/cve", c + "/cve", user.ManageCases, url.Values{"description": {"A stored XSS."}}, 0},
 		{"POST", "/ui/cases/{id}/change-request", c + "/change-request", user.ManageCases, url.Values{"ref": {"SOS-1"}}, 0},
 		{"POST", "/ui/cases/{id}/plan", c + "/plan", user.ManageCases, url.Values{"planned": {"2026-04-02T14:00"}}, 0},
+		{"POST", "/ui/cases/{id}/credits", c + "/credits", user.ManageCases, url.Values{"credits": {"Sam Finder (finder)"}, "references": {"https://example.org/blog/xss"}}, 0},
 		{"POST", "/ui/cases/{id}/fixes/{branch}", fmt.Sprintf("%s/fixes/%d", c, f.branch.ID), user.EditFixes, url.Values{"status": {"in_progress"}}, 0},
 	}
 }
@@ -239,6 +240,21 @@ func TestCaseWorkThroughTheUI(t *testing.T) {
 	p = b.postForm(t, path+"/plan", url.Values{"version": {old}, "planned": {"2026-03-11T14:00"}})
 	wantIn(t, "stale plan", p, "changed meanwhile", `value="2026-03-11T14:00"`)
 
+	// Credits and references: the reporter's wish is shown; bad lines are refused.
+	rep, err := f.svc.Store.ReportByID(f.ctx, wc.reportID)
+	f.must(err)
+	rep.Reporter.CreditAs = "Sam F."
+	f.must(f.svc.Store.UpdateReport(f.ctx, rep))
+	wantIn(t, "credits", b.get(path), "The reporter asked to be credited as “Sam F.”", "Edit the credits and references")
+	p = b.postForm(t, path+"/credits", url.Values{"version": {version()}, "credits": {"Sam F. (finder)\n" + strings.Repeat("x", 201)}, "references": {"ftp://x\nhttps://example.org/blog/xss"}})
+	wantStatus(t, "bad credits", p, http.StatusUnprocessableEntity)
+	wantIn(t, "refused credits", p, `id="credits-err"`, `id="references-err"`, "ftp://x")
+	wantStatus(t, "credits", b.postForm(t, path+"/credits", url.Values{"version": {version()}, "credits": {"Sam F. (finder)\r\nErin Engineer (remediation developer)"},
+		"references": {"https://example.org/blog/xss"}}), http.StatusSeeOther)
+	if c := stored(); len(c.Credits) != 2 || c.Credits[1] != (vcase.Credit{Name: "Erin Engineer", Type: "remediation_developer"}) || len(c.References) != 1 {
+		t.Errorf("credits %+v, references %+v", c.Credits, c.References)
+	}
+
 	// Summary for the announcement, then ready.
 	c = stored()
 	wantStatus(t, "summary", b.postForm(t, path+"/edit", url.Values{"version": {fmt.Sprint(c.Version)}, "title": {c.Title}, "task_force": {"erin, pia"},
@@ -251,7 +267,7 @@ func TestCaseWorkThroughTheUI(t *testing.T) {
 	p = b.get(path + "/outputs")
 	wantStatus(t, "outputs", p, 200)
 	wantIn(t, "outputs", p, "CSAF 2.0 advisory", "CVE record (JSON 5)", "OSV record", "OpenVEX of 7.3.4", "Advisory text",
-		"CVE-2026-12345", "Stored XSS in the report viewer", `&#34;csaf_version&#34;: &#34;2.0&#34;`, "fixed in 7.3.4", "Disable the viewer.")
+		"CVE-2026-12345", "Stored XSS in the report viewer", `&#34;csaf_version&#34;: &#34;2.0&#34;`, "fixed in 7.3.4", "Disable the viewer.", "Erin Engineer (remediation developer)", "https://example.org/blog/xss")
 
 	// The disclosure waits for its time, then publishes.
 	if p := b.postForm(t, path+"/transition", url.Values{"transition": {"disclose"}}); p.status != http.StatusConflict || !strings.Contains(p.body, "has not come") {
