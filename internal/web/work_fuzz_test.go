@@ -1,6 +1,7 @@
 package web
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -64,7 +65,7 @@ func FuzzParsePlan(f *testing.F) {
 // FuzzFormHelpers: the list splitter, the problem sorter and the file name
 // cleaner never panic, and keep what they promise.
 func FuzzFormHelpers(f *testing.F) {
-	for _, s := range []string{"CWE-79, CWE-89", "risk.cwe[1]: bad", "fixes[0].commits[2]: x", "../../etc/passwd", "poc.html", "é\xff\x00", ""} {
+	for _, s := range []string{"CWE-79, CWE-89", "risk.cwe[1]: bad", "fixes[0].commits[2]: x", "../../etc/passwd", "poc.html", "é\xff\x00", "", "Sam F. (finder)\nErin (remediation developer)\nx (nope)"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -79,6 +80,20 @@ func FuzzFormHelpers(f *testing.F) {
 		}
 		if n != 1 {
 			t.Fatalf("%q sorted %d times", s, n)
+		}
+		credits := parseCredits(s)
+		for _, c := range credits {
+			if c.Name == "" || !slices.Contains(creditTypes, c.Type) {
+				t.Fatalf("credit %+v from %q", c, s)
+			}
+		}
+		if again := parseCredits(creditLines(credits)); !slices.Equal(again, credits) {
+			t.Fatalf("credits of %q do not read back: %+v, %+v", s, credits, again)
+		}
+		for _, r := range parseReferences(s) {
+			if r.URL == "" || strings.ContainsRune(r.URL, '\n') {
+				t.Fatalf("reference %q from %q", r.URL, s)
+			}
 		}
 		name := safeFilename(s, 7)
 		if name == "" || len(name) > 100 || strings.HasPrefix(name, ".") || strings.ContainsAny(name, "/\\\"\x00") || !utf8.ValidString(name) {
