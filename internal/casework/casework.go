@@ -37,6 +37,9 @@ type Service struct {
 	// CVE is the CNA's CVE Services account (cve.go); nil when vigil does
 	// not reserve and publish CVE IDs itself.
 	CVE *cveservices.Client
+	// CPEMatching matches the components without a purl by their CPE
+	// against NVD's configurations (opt-in: CPE matching is coarse).
+	CPEMatching bool
 }
 
 // Actor is who acts: a person, the public (intake) or vigil itself.

@@ -25,6 +25,9 @@ type ScanOptions struct {
 	// rules apply as they would to that release.
 	Product string
 	Release string
+	// CPE matches the components without a purl by their CPE against NVD's
+	// configurations (opt-in: CPE matching is coarse).
+	CPE bool
 }
 
 // Scan matches an SBOM against the imported records without storing
@@ -59,14 +62,17 @@ func (s *Service) Scan(ctx context.Context, doc *sbom.SBOM, o ScanOptions) ([]fi
 	if err != nil {
 		return nil, err
 	}
-	ix, _ := match.NewIndex(records)
+	m := s.newMatcher(records, o.CPE || s.CPEMatching)
 	inputs := make([]match.Component, len(comps))
 	for i, c := range comps {
 		inputs[i] = match.FromSBOM(c.Component, c.Distro)
 	}
-	all := ix.MatchAll(inputs, 0)
+	all := m.ix.MatchAll(inputs, 0)
 	hits := make(map[int64][]match.Hit, len(comps))
 	for i, c := range comps {
+		if _, _, ok := match.CPEOf(c.Component); ok {
+			all[i] = m.match(c) // only its CPE identifies it
+		}
 		if len(all[i]) > 0 {
 			hits[c.ID] = all[i]
 		}

@@ -170,7 +170,7 @@ func (s *Service) rematch(ctx context.Context, tx *store.Store, releaseID int64,
 	if err != nil {
 		return stats, err
 	}
-	ix, _ := match.NewIndex(records) // ranges it cannot use were reported at import
+	m := s.newMatcher(records, s.CPEMatching)
 	byRelease := map[int64][]store.Component{}
 	var order []int64
 	for _, c := range comps {
@@ -184,7 +184,7 @@ func (s *Service) rematch(ctx context.Context, tx *store.Store, releaseID int64,
 	}
 	hits := make(map[int64][]match.Hit, len(comps))
 	for _, c := range comps {
-		hits[c.ID] = ix.Match(match.FromSBOM(c.Component, c.Distro))
+		hits[c.ID] = m.match(c)
 	}
 	lookup, err := lookupFor(ctx, tx, hits)
 	if err != nil {
@@ -392,8 +392,33 @@ func previousPublished(ctx context.Context, tx *store.Store, rel product.Release
 	return best, ok, nil
 }
 
-func componentKey(c store.Component) match.Key {
-	return match.FromSBOM(c.Component, c.Distro).Key()
+func componentKey(c store.Component) match.Key { return c.Key() }
+
+// matcher matches components by package (OSV ranges) and, when CPE
+// matching is on, the components only a CPE identifies by NVD's CPE
+// configurations.
+type matcher struct {
+	ix  *match.Index
+	cpe *match.CPEIndex // nil: CPE matching is off
+}
+
+func (s *Service) newMatcher(records []vuln.Record, cpe bool) matcher {
+	m := matcher{}
+	m.ix, _ = match.NewIndex(records) // ranges it cannot use were reported at import
+	if cpe {
+		m.cpe, _ = match.NewCPEIndex(records)
+	}
+	return m
+}
+
+func (m matcher) match(c store.Component) []match.Hit {
+	if cp, _, ok := match.CPEOf(c.Component); ok {
+		if m.cpe == nil {
+			return nil
+		}
+		return match.CPEHits(m.cpe.Match(cp))
+	}
+	return m.ix.Match(match.FromSBOM(c.Component, c.Distro))
 }
 
 func componentKeys(cs []store.Component) []match.Key {
@@ -411,6 +436,9 @@ func componentKeys(cs []store.Component) []match.Key {
 // findingComponent is the component as its findings name it: for Debian the
 // source package and version the records speak of.
 func findingComponent(c store.Component) finding.Component {
+	if _, k, ok := match.CPEOf(c.Component); ok {
+		return finding.Component{ID: c.ID, Name: c.Name, Version: c.Version, Ecosystem: k.Ecosystem, Package: k.Package}
+	}
 	mc := match.FromSBOM(c.Component, c.Distro)
 	k := mc.Key()
 	name := c.Name

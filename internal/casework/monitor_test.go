@@ -17,6 +17,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/store/storetest"
 	"github.com/vigil-psirt/vigil/internal/upstream"
+	"github.com/vigil-psirt/vigil/internal/vuln"
 )
 
 // trackerJSON is a Debian Security Tracker export in its exact format: the
@@ -395,4 +396,43 @@ func mustClock(t *testing.T, p *policy.Policy, id string) policy.Clock {
 		t.Fatalf("policy has no clock %s", id)
 	}
 	return c
+}
+
+// TestCPEMatchingOptIn: a component without a purl matches NVD's CPE
+// configurations only when CPE matching is asked for.
+func TestCPEMatchingOptIn(t *testing.T) {
+	w := newWorld(t, storetest.SQLite(t))
+	log4shell := vuln.Record{ID: "CVE-2021-44228", Source: vuln.SourceNVD, Summary: "Log4Shell",
+		Published: time.Date(2021, 12, 10, 0, 0, 0, 0, time.UTC), Modified: time.Date(2025, 4, 3, 0, 0, 0, 0, time.UTC),
+		Severity: []vuln.Score{{Type: vuln.CVSSv3, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", Source: "nvd@nist.gov"}},
+		Configurations: []vuln.Configuration{{Nodes: []vuln.Node{{Operator: "OR", Matches: []vuln.CPEMatch{
+			{Vulnerable: true, Criteria: "cpe:2.3:a:apache:log4j:*:*:*:*:*:*:*:*", VersionStartIncluding: "2.13.0", VersionEndExcluding: "2.15.0"}}}}}}}
+	if _, err := w.svc.ImportFeed(w.ctx, casework.System, "import", upstream.Batch{Feed: "nvd", Source: vuln.SourceNVD, Format: upstream.FormatNVD,
+		Location: "test", Records: []vuln.Record{log4shell}}); err != nil {
+		t.Fatal(err)
+	}
+	doc := &sbom.SBOM{Format: sbom.CycloneDXJSON, Name: "appliance", Components: []sbom.Component{
+		{Name: "log4j", Version: "2.14.1", CPE: "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*", Ref: "log4j"},
+		{Name: "log4j", Version: "2.17.1", CPE: "cpe:2.3:a:apache:log4j:2.17.1:*:*:*:*:*:*:*", Ref: "log4j-new"}}}
+	off, err := w.svc.Scan(w.ctx, doc, casework.ScanOptions{})
+	if err != nil || len(off) != 0 {
+		t.Fatalf("scan without CPE matching: %+v %v", off, err)
+	}
+	on, err := w.svc.Scan(w.ctx, doc, casework.ScanOptions{CPE: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(on) != 1 || on[0].Vuln != "CVE-2021-44228" || on[0].Component.Version != "2.14.1" || on[0].FixedVersion != "2.15.0" ||
+		on[0].SeverityName != "critical" || on[0].Component.Ecosystem != "CPE" {
+		t.Fatalf("scan with CPE matching = %+v", on)
+	}
+	// The same through a release, with the service's opt-in.
+	w.svc.CPEMatching = true
+	rel := w.release(w.branches[0], "7.3.5", product.Published)
+	if _, _, err := w.svc.ImportSBOM(w.ctx, alice, casework.SBOMInput{ReleaseID: rel.ID, Doc: doc, SHA256: "00"}); err != nil {
+		t.Fatal(err)
+	}
+	if fs := w.findings(rel); len(fs) != 1 {
+		t.Errorf("release findings with CPE matching: %v", keys(fs))
+	}
 }

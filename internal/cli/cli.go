@@ -55,6 +55,9 @@ type Config struct {
 	OutboxInterval time.Duration `yaml:"outbox_interval"`
 	// Feeds configure the upstream vulnerability data (feed.go).
 	Feeds FeedsConfig `yaml:"feeds"`
+	// CPEMatching also matches the SBOM components without a purl by their
+	// CPE against NVD's configurations (opt-in: CPE matching is coarse).
+	CPEMatching bool `yaml:"cpe_matching"`
 }
 
 // Channels configure what leaves vigil and what comes in (R1, R5, R9, R10).
@@ -310,7 +313,7 @@ func service(ctx context.Context, e *env, c Config, migrate bool) (*casework.Ser
 	} else if base == "" {
 		base = "http://" + c.Addr
 	}
-	svc := &casework.Service{Store: st, Policy: pol, Now: e.now, BaseURL: base}
+	svc := &casework.Service{Store: st, Policy: pol, Now: e.now, BaseURL: base, CPEMatching: c.CPEMatching}
 	return svc, func() { st.Close() }, nil
 }
 

@@ -46,7 +46,7 @@ func (e *exitError) Error() string {
 func (e *exitError) Unwrap() error { return e.err }
 
 const scanUsage = `vigil scan [--format table|json|sarif] [--fail-on SEVERITY|off] [--distro debian-12]
-           [--product SLUG [--release X.Y.Z]] [--sbom-format FORMAT] SBOM
+           [--product SLUG [--release X.Y.Z]] [--sbom-format FORMAT] [--cpe] SBOM
 
 Checks an SBOM (CycloneDX, SPDX or a dpkg status file) offline against the
 vulnerability data imported with vigil feed import|sync. Exit codes: 0 no
@@ -81,6 +81,7 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	release := fs.String("release", "", "as for this release (X.Y.Z) of the product")
 	sbomFormat := fs.String("sbom-format", "", "SBOM format ("+strings.Join(sbom.Formats, ", ")+"); detected when empty")
 	output := fs.String("o", "", "write the report to this file instead of stdout")
+	cpe := fs.Bool("cpe", false, "also match components without a purl by their CPE against NVD's configurations (coarse)")
 	var pos []string
 	rest := args
 	for {
@@ -111,7 +112,7 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	findings, out, err := scan(ctx, e, c, pos[0], *sbomFormat, casework.ScanOptions{Distro: *distro, Product: *productSlug, Release: *release})
+	findings, out, err := scan(ctx, e, c, pos[0], *sbomFormat, casework.ScanOptions{Distro: *distro, Product: *productSlug, Release: *release, CPE: *cpe || c.CPEMatching})
 	if err != nil {
 		return &exitError{code: exitScanError, err: err}
 	}
