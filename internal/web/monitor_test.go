@@ -216,6 +216,12 @@ func sbomUploadFindingsAndRules(t *testing.T, f *fixture, records []upstream.Bat
 		t.Errorf("an unknown Debian release: %d", p.status)
 	}
 
+	// Over the route's 64 MiB: too large, not a refused form.
+	p = b.upload(relURL+"/sbom", url.Values{"csrf": {b.token(t)}}, "sbom", "huge.json", bytes.Repeat([]byte(" "), 65<<20))
+	if p.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("an upload over the limit: %d, want 413", p.status)
+	}
+
 	// A good upload: the counts of the import and of the match.
 	p = b.upload(relURL+"/sbom", url.Values{"csrf": {b.token(t)}}, "sbom", "bullseye.cdx.json", doc)
 	loc := p.header.Get("Location")

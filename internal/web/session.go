@@ -156,9 +156,25 @@ func (w *Web) sameOrigin(r *http.Request) bool {
 
 // checkCSRF checks an unsafe request of a signed-in user: same origin and
 // the session's synchronizer token in the form field "csrf".
+// maxMultipartMemory is how much of an upload is held in memory; the rest
+// goes to a temporary file.
+const maxMultipartMemory = 8 << 20
+
 func (w *Web) checkCSRF(r *http.Request, s signedIn) error {
 	if !w.sameOrigin(r) {
 		return errCSRF
+	}
+	// Parse here, not in PostFormValue, which drops the error: a body over
+	// the route's limit is "too large", not a missing token.
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(maxMultipartMemory)
+	} else {
+		err = r.ParseForm()
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return err
 	}
 	tok := r.PostFormValue("csrf")
 	if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.sess.CSRF)) != 1 {
