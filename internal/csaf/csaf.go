@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/advisory"
@@ -48,13 +49,13 @@ type Change struct {
 	Summary string
 }
 
-var invalidFilename = regexp.MustCompile(`[^+\-a-z0-9]+`)
+var invalidFilename = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^+\-a-z0-9]+`) })
 
 // Filename is the file name of the document with the given tracking ID
 // (CSAF 2.0 section 5.1): the ID in lower case, every run of characters other
 // than "+", "-", a-z and 0-9 replaced by one "_", and ".json" appended.
 func Filename(trackingID string) string {
-	return invalidFilename.ReplaceAllString(strings.ToLower(trackingID), "_") + ".json"
+	return invalidFilename().ReplaceAllString(strings.ToLower(trackingID), "_") + ".json"
 }
 
 // Path is where a document lives below [Directory]: the year of its initial
@@ -100,7 +101,7 @@ func Marshal(d Document) ([]byte, error) {
 // input at once.
 func Advisory(pub advisory.Publisher, adv advisory.Advisory) (Document, error) {
 	errs := checkPublisher(pub)
-	if !trackingIDRE.MatchString(adv.ID) {
+	if !trackingIDRE().MatchString(adv.ID) {
 		errs = append(errs, fmt.Errorf("id: %q is empty or has surrounding white space", adv.ID))
 	}
 	if len(adv.Revisions) == 0 {
@@ -249,13 +250,13 @@ func Advisory(pub advisory.Publisher, adv advisory.Advisory) (Document, error) {
 func VEX(pub advisory.Publisher, rel advisory.ReleaseVEX, history ...Change) (Document, error) {
 	id := VEXID(pub, rel)
 	errs := checkPublisher(pub)
-	if !trackingIDRE.MatchString(id) {
+	if !trackingIDRE().MatchString(id) {
 		errs = append(errs, fmt.Errorf("id: %q has surrounding white space", id))
 	}
 	if rel.Product == "" {
 		errs = append(errs, errors.New("product: empty"))
 	}
-	if !slugRE.MatchString(rel.ProductSlug) {
+	if !slugRE().MatchString(rel.ProductSlug) {
 		errs = append(errs, fmt.Errorf("product_slug: %q is not a slug", rel.ProductSlug))
 	}
 	v, err := product.ParseVersion(rel.Version)
@@ -419,7 +420,7 @@ var flagLabels = []string{
 	"vulnerable_code_not_present",
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`) })
 
 func checkPublisher(pub advisory.Publisher) []error {
 	var errs []error
@@ -448,7 +449,7 @@ func checkRevision(p string, rev advisory.Revision) []error {
 	if len(rev.Affected) == 0 {
 		errs = append(errs, fmt.Errorf("%s.affected: none", p))
 	}
-	if rev.CVEID != "" && !cveRE.MatchString(rev.CVEID) {
+	if rev.CVEID != "" && !cveRE().MatchString(rev.CVEID) {
 		errs = append(errs, fmt.Errorf("%s.cve_id: %q is not like CVE-2026-12345", p, rev.CVEID))
 	}
 	for i, r := range rev.References {
@@ -460,8 +461,8 @@ func checkRevision(p string, rev advisory.Revision) []error {
 }
 
 var (
-	trackingIDRE = regexp.MustCompile(`^\S(.*\S)?$`)
-	cveRE        = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,}$`)
+	trackingIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\S(.*\S)?$`) })
+	cveRE        = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,}$`) })
 )
 
 // cvss3 is the CSAF score of the revision's CVSS 3.x vector, nil without one.
@@ -485,7 +486,7 @@ func bounds(a advisory.Affected) (lo, hi string, errs []error) {
 	if a.Product == "" {
 		errs = append(errs, errors.New("product: empty"))
 	}
-	if !slugRE.MatchString(a.ProductSlug) {
+	if !slugRE().MatchString(a.ProductSlug) {
 		errs = append(errs, fmt.Errorf("product_slug: %q is not a slug", a.ProductSlug))
 	}
 	base := product.BranchBase(a.Branch)
@@ -656,12 +657,12 @@ func cpe(pub advisory.Publisher, slug, version string) string {
 	return "cpe:2.3:a:" + cpeValue(pub.Name) + ":" + cpeValue(slug) + ":" + version + ":*:*:*:*:*:*:*"
 }
 
-var cpeUnsafe = regexp.MustCompile(`[^a-z0-9._-]+`)
+var cpeUnsafe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-z0-9._-]+`) })
 
 // cpeValue makes a CPE attribute value: lower case, runs of other characters
 // than letters, digits, ".", "-" and "_" replaced by one "_".
 func cpeValue(s string) string {
-	v := strings.Trim(cpeUnsafe.ReplaceAllString(strings.ToLower(s), "_"), "_")
+	v := strings.Trim(cpeUnsafe().ReplaceAllString(strings.ToLower(s), "_"), "_")
 	if v == "" {
 		return "*"
 	}
