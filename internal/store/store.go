@@ -128,7 +128,9 @@ func OpenReadOnly(ctx context.Context, cfg Config) (*Store, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, ErrNotFound)
 	}
-	r, err := sql.Open("sqlite", uri+"?mode=ro&_txlock=deferred"+sqliteCommon+"&_pragma=query_only(1)")
+	// Opened read-only, the connection needs none of the settings of
+	// writes: each pragma is a statement every connection parses and runs.
+	r, err := sql.Open("sqlite", uri+"?mode=ro&_txlock=deferred&_pragma=busy_timeout("+strconv.Itoa(int(sqliteBusyTimeout/time.Millisecond))+")")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %s", err)
 	}
