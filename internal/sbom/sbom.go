@@ -184,7 +184,15 @@ func parse(data []byte, name, format string) (s *SBOM, err error) {
 }
 
 func readAll(r io.Reader, name string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
+	var buf bytes.Buffer
+	// A reader that knows its length (a document already in memory) is
+	// read into one allocation, not a doubling series of them; the extra
+	// bytes are bytes.Buffer's minimum read, which meets the end.
+	if l, ok := r.(interface{ Len() int }); ok && l.Len() <= MaxSize {
+		buf.Grow(l.Len() + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r, MaxSize+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
