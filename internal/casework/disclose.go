@@ -140,6 +140,20 @@ func (s *Service) vendor() advisory.Publisher {
 	return advisory.Publisher{Name: "vigil", BaseURL: s.BaseURL, Namespace: s.BaseURL}
 }
 
+// PreviewRevision is the advisory revision the case would publish now,
+// with the releases that carry its fixes: the same revision the disclosure
+// builds, for the previews of every output. Its advisory ID is "draft"
+// (the real number is drawn at disclosure).
+func (s *Service) PreviewRevision(ctx context.Context, c vcase.Case) (advisory.Revision, []product.Release, error) {
+	env, err := s.env(ctx, s.Store, &c, s.now())
+	if err != nil {
+		return advisory.Revision{}, nil, err
+	}
+	rev, releases, err := s.revisionOf(ctx, s.Store, &c, env, env.Now)
+	rev.AdvisoryID = "draft"
+	return rev, releases, err
+}
+
 // PreviewCVE renders the case's CVE record draft and lints it. Without a
 // CNA organisation configured (the ID was requested elsewhere) the
 // organisation fields are not vigil's to fill and are not linted.

@@ -3,13 +3,14 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/advisory"
+	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/csaf"
 	"github.com/vigil-psirt/vigil/internal/openvex"
 	"github.com/vigil-psirt/vigil/internal/osv"
@@ -75,48 +76,16 @@ func (w *Web) draftAdvisory(ctx context.Context, c vcase.Case) (advisory.Advisor
 	if c.ProductID == nil {
 		return advisory.Advisory{}, nil, "Choose the product and the affected branches first (Branches and fixes).", nil
 	}
-	prod, err := w.store.ProductByID(ctx, *c.ProductID)
+	rev, releases, err := w.svc.PreviewRevision(ctx, c)
+	var inv *casework.InvalidError
+	if errors.As(err, &inv) {
+		return advisory.Advisory{}, nil, strings.Join(inv.Problems, "; "), nil
+	}
 	if err != nil {
 		return advisory.Advisory{}, nil, "", err
 	}
-	now := w.now()
-	id := advisory.ID(now.Year(), 0) // the real number is drawn at disclosure
-	rev := advisory.Revision{AdvisoryID: id, Number: 1, Status: advisory.Final, PublishedAt: now,
-		Title: c.Title, Summary: c.Summary, Description: c.CVEDraft.Description, Workaround: c.Workaround,
-		CVEID: c.CVEID, Severity: c.Severity, Score: c.Score, CVSS31: c.Risk.CVSS31, CVSS40: c.Risk.CVSS40,
-		CWE: c.Risk.CWE, Changes: "Initial publication."}
-	var bids []int64
-	for _, f := range c.Fixes {
-		bids = append(bids, f.BranchID)
-	}
-	branches, err := w.store.BranchesByIDs(ctx, bids)
-	if err != nil {
-		return advisory.Advisory{}, nil, "", err
-	}
-	var releases []product.Release
-	for _, f := range c.Fixes {
-		b := branches[f.BranchID]
-		aff := advisory.Affected{Product: prod.Name, ProductSlug: prod.Slug, Branch: b.Name, Maintained: b.MaintainedAt(now), Introduced: f.AffectedFrom}
-		if aff.Maintained && f.ReleaseID != nil {
-			rel, err := w.store.ReleaseByID(ctx, *f.ReleaseID)
-			if err != nil {
-				return advisory.Advisory{}, nil, "", err
-			}
-			releases = append(releases, rel)
-			aff.Fixed, aff.FixedRelease, aff.Download, aff.SHA256 = rel.Version.String(), rel.ID, rel.DownloadURL, rel.SHA256
-		}
-		rev.Affected = append(rev.Affected, aff)
-	}
-	slices.SortFunc(rev.Affected, func(x, y advisory.Affected) int {
-		return product.BranchBase(y.Branch).Compare(product.BranchBase(x.Branch))
-	})
-	for _, cr := range c.Credits {
-		rev.Credits = append(rev.Credits, advisory.Credit{Name: cr.Name, Type: cr.Type})
-	}
-	for _, ref := range c.References {
-		rev.References = append(rev.References, advisory.Reference{URL: ref.URL, Tags: ref.Tags})
-	}
-	return advisory.Advisory{ID: id, Revisions: []advisory.Revision{rev}}, releases, "", nil
+	rev.AdvisoryID = advisory.ID(w.now().Year(), 0) // the real number is drawn at disclosure
+	return advisory.Advisory{ID: rev.AdvisoryID, Revisions: []advisory.Revision{rev}}, releases, "", nil
 }
 
 // renderOutputs renders every document; a converter's refusal is shown in
