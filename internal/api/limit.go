@@ -2,11 +2,11 @@ package api
 
 import (
 	"errors"
-	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/vigil-psirt/vigil/internal/remote"
 )
 
 var errRateLimited = errors.New("too many reports from your address; try again in a minute")
@@ -64,7 +64,7 @@ func (l *limiter) allow(client string) bool {
 // that no intake path escapes it.
 func (a *API) LimitIntake(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !a.limit.allow(clientAddr(r, a.opts.TrustProxy)) {
+		if !a.limit.allow(remote.Addr(r, a.opts.TrustProxy)) {
 			w.Header().Set("Retry-After", "60")
 			http.Error(w, errRateLimited.Error(), http.StatusTooManyRequests)
 			return
@@ -80,27 +80,4 @@ func (l *limiter) sweep(now time.Time) {
 			delete(l.buckets, k)
 		}
 	}
-}
-
-// clientAddr is the caller's IP address (a /64 for IPv6, so that one host
-// cannot rotate addresses around the limit).
-func clientAddr(r *http.Request, trustProxy bool) string {
-	addr := r.RemoteAddr
-	if trustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			addr = strings.TrimSpace(strings.Split(f, ",")[0])
-		}
-	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return host
-	}
-	if ip.To4() == nil {
-		return ip.Mask(net.CIDRMask(64, 128)).String()
-	}
-	return ip.String()
 }

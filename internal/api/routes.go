@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-psirt/vigil/internal/outbox"
 	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/product"
+	"github.com/vigil-psirt/vigil/internal/remote"
 	"github.com/vigil-psirt/vigil/internal/report"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/subscription"
@@ -96,7 +97,7 @@ func (a *API) table() []route {
 }
 
 func (a *API) intake(w http.ResponseWriter, r *http.Request) error {
-	if !a.limit.allow(clientAddr(r, a.opts.TrustProxy)) {
+	if !a.limit.allow(remote.Addr(r, a.opts.TrustProxy)) {
 		w.Header().Set("Retry-After", "60")
 		return errRateLimited
 	}

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vigil-psirt/vigil/internal/casework"
+	"github.com/vigil-psirt/vigil/internal/remote"
 	"github.com/vigil-psirt/vigil/internal/secret"
 	"github.com/vigil-psirt/vigil/internal/user"
 )
@@ -157,7 +158,7 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) error {
 		return errCSRF
 	}
 	name, pw, next := strings.TrimSpace(r.PostForm.Get("name")), r.PostForm.Get("password"), safeNext(r.PostForm.Get("next"))
-	addr, now := clientAddr(r, w.opts.TrustProxy), w.now()
+	addr, now := remote.Addr(r, w.opts.TrustProxy), w.now()
 	key := "name:" + strings.ToLower(name)
 	if !w.byAddr.allowed(addr, now) || !w.byName.allowed(key, now) {
 		return errRateLimited

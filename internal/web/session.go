@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -245,29 +244,6 @@ func (l *limiter) sweep(now time.Time) bool {
 		}
 	}
 	return len(l.keys) < l.maxKeys
-}
-
-// clientAddr is the address logins are limited by: the peer, or the first
-// X-Forwarded-For hop behind a trusted proxy; IPv6 by /64.
-func clientAddr(r *http.Request, trustProxy bool) string {
-	addr := r.RemoteAddr
-	if trustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			addr = strings.TrimSpace(strings.Split(f, ",")[0])
-		}
-	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return host
-	}
-	if ip.To4() == nil {
-		return ip.Mask(net.CIDRMask(64, 128)).String()
-	}
-	return ip.String()
 }
 
 // authenticate checks a name and password in constant time whatever the
