@@ -158,13 +158,16 @@ func (s *Site) statusForm(w http.ResponseWriter, r *http.Request) {
 // sameOrigin refuses a form another site made the browser send: the
 // browser's Sec-Fetch-Site, else its Origin, must name this site.
 func sameOrigin(r *http.Request) bool {
-	switch r.Header.Get("Sec-Fetch-Site") {
+	site := r.Header.Get("Sec-Fetch-Site")
+	switch site {
 	case "", "same-origin", "none":
 	default:
 		return false
 	}
 	o := r.Header.Get("Origin")
-	if o == "" {
+	if o == "" || o == "null" && site == "same-origin" {
+		// The site's Referrer-Policy no-referrer makes browsers send
+		// "Origin: null"; Sec-Fetch-Site, which pages cannot set, vouches.
 		return true
 	}
 	u, err := url.Parse(o)

@@ -85,6 +85,7 @@ var nav = []struct {
 	{"/ui/inbox", "Inbox", user.ReadReports},
 	{"/ui/cases", "Cases", user.ReadCases},
 	{"/ui/products", "Products", user.ReadProducts},
+	{"/ui/advisories", "Advisories", user.ReadProducts},
 	{"/ui/findings", "Findings", user.ReadCases},
 	{"/ui/schedule", "Schedule", user.ReadSchedule},
 	{"/ui/audit", "Audit", user.ReadAudit},
