@@ -31,15 +31,7 @@ import (
 // casework; every step of the process is typed and clicked.
 func TestBrowserEndToEnd(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI (.ci/run installs it): %v", chromium, err)
-		}
-		t.Skipf("%s is missing; apt-get install chromium (or bash .ci/run)", chromium)
-	}
-	if testing.Short() {
-		t.Skip("the browser test is not short")
-	}
+	requireChromium(t)
 	f := newFixture(t)
 	// The gateway has a second maintained branch besides 7.3, and an old
 	// one out of maintenance the case does not touch.
@@ -61,27 +53,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	t.Cleanup(srv.Close)
 	dir := artifacts(t)
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 900),
-	}
-	tctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	actx, cancel := chromedp.NewExecAllocator(tctx, opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	ctx := startChromium(t, 90*time.Second)
 
 	var shot func(name string) chromedp.Action[chromedp.Void]
 	// do runs one step; a step that fails leaves a screenshot of where it

@@ -40,15 +40,7 @@ func artifacts(t *testing.T) string {
 // the phone layout and the logout.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI (.ci/run installs it): %v", chromium, err)
-		}
-		t.Skipf("%s is missing; apt-get install chromium (or bash .ci/run)", chromium)
-	}
-	if testing.Short() {
-		t.Skip("the browser test is not short")
-	}
+	requireChromium(t)
 	f := newFixture(t)
 	h, err := server.Handler(f.svc, server.Options{Name: "Example Corp"})
 	f.must(err)
@@ -56,28 +48,7 @@ func TestBrowser(t *testing.T) {
 	t.Cleanup(srv.Close)
 	dir := artifacts(t)
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1366, 900),
-	}
-	// One deadline for the whole browser (chromedp stops it when it passes).
-	tctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	actx, cancel := chromedp.NewExecAllocator(tctx, opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	ctx := startChromium(t, 2*time.Minute)
 
 	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
