@@ -54,6 +54,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 	dir := artifacts(t)
 
 	ctx := startChromium(t, 90*time.Second)
+	st := steps{t: t, ctx: ctx}
+	text, location := st.text, st.location
 
 	var shot func(name string) chromedp.Action[chromedp.Void]
 	// do runs one step; a step that fails leaves a screenshot of where it
@@ -71,22 +73,6 @@ func TestBrowserEndToEnd(t *testing.T) {
 			t.Fatalf("%s: %v", step, err)
 		}
 		t.Logf("%s: %v", step, time.Since(start).Round(time.Millisecond))
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	location := func() string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Location())
-		if err != nil {
-			t.Fatalf("location: %v", err)
-		}
-		return s
 	}
 	attr := func(sel, name string) string {
 		t.Helper()

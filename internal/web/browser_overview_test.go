@@ -32,23 +32,9 @@ func TestBrowserOverview(t *testing.T) {
 	dir := artifacts(t)
 
 	ctx := startChromium(t, 2*time.Minute)
+	st := steps{t: t, ctx: ctx}
+	do, text := st.do, st.text
 
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		start := time.Now()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		t.Logf("%s: %v", step, time.Since(start).Round(time.Millisecond))
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
 	count := func(sel string) int {
 		t.Helper()
 		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+"`"+sel+"`"+`).length`))

@@ -49,31 +49,9 @@ func TestBrowser(t *testing.T) {
 	dir := artifacts(t)
 
 	ctx := startChromium(t, 2*time.Minute)
+	st := steps{t: t, ctx: ctx}
+	do, text, location := st.do, st.text, st.location
 
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		start := time.Now()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		t.Logf("%s: %v", step, time.Since(start).Round(time.Millisecond))
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	location := func() string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Location())
-		if err != nil {
-			t.Fatalf("location: %v", err)
-		}
-		return s
-	}
 	// The hostile strings are text: no element they could have made exists.
 	injected := func() int {
 		t.Helper()

@@ -37,23 +37,9 @@ func TestBrowserCaseWork(t *testing.T) {
 	dir := artifacts(t)
 
 	ctx := startChromium(t, 2*time.Minute)
+	st := steps{t: t, ctx: ctx}
+	do, text := st.do, st.text
 
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		start := time.Now()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		t.Logf("%s: %v", step, time.Since(start).Round(time.Millisecond))
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
 	shot := func(name string) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			png, err := chromedp.FullScreenshot(100)(ctx, tg)

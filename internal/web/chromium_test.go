@@ -51,3 +51,40 @@ func startChromium(t *testing.T, timeout time.Duration) context.Context {
 	t.Cleanup(func() { cancelCtx(); cancelAlloc(); cancelTimeout() })
 	return ctx
 }
+
+// steps runs a browser test's steps on its chromium, failing the test
+// with the step's name.
+type steps struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// do runs one step's actions and logs how long they took.
+func (s steps) do(step string, actions ...chromedp.Action[chromedp.Void]) {
+	s.t.Helper()
+	start := time.Now()
+	if err := chromedp.Do(s.ctx, actions...); err != nil {
+		s.t.Fatalf("%s: %v", step, err)
+	}
+	s.t.Logf("%s: %v", step, time.Since(start).Round(time.Millisecond))
+}
+
+// text is the text of the first element sel selects.
+func (s steps) text(sel string) string {
+	s.t.Helper()
+	v, err := chromedp.Run(s.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		s.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return v
+}
+
+// location is the page's URL.
+func (s steps) location() string {
+	s.t.Helper()
+	v, err := chromedp.Run(s.ctx, chromedp.Location())
+	if err != nil {
+		s.t.Fatalf("location: %v", err)
+	}
+	return v
+}
