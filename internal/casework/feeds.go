@@ -42,7 +42,7 @@ func (s *Service) ImportFeed(ctx context.Context, a Actor, trigger string, b fee
 		if err != nil {
 			return err
 		}
-		ms, err := s.rematch(ctx, tx, 0, keys, s.now())
+		ms, err := s.rematch(ctx, tx, 0, keys, s.now(), nil)
 		if err != nil {
 			return err
 		}

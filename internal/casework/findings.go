@@ -214,7 +214,7 @@ func (s *Service) Rules(ctx context.Context, productSlug string, includeInactive
 // package, or every component when it names no package.
 func (s *Service) redecide(ctx context.Context, tx *store.Store, r finding.Rule) (MatchStats, error) {
 	if r.Package == "" {
-		return s.rematch(ctx, tx, 0, nil, s.now())
+		return s.rematch(ctx, tx, 0, nil, s.now(), nil)
 	}
 	comps, err := tx.AllComponents(ctx)
 	if err != nil {
@@ -227,7 +227,7 @@ func (s *Service) redecide(ctx context.Context, tx *store.Store, r finding.Rule)
 			keys = append(keys, k)
 		}
 	}
-	return s.rematch(ctx, tx, 0, keys, s.now())
+	return s.rematch(ctx, tx, 0, keys, s.now(), nil)
 }
 
 // ReleasePlans proposes the next release of every maintained branch with

@@ -94,7 +94,7 @@ func (s *Service) ImportSBOM(ctx context.Context, a Actor, in SBOMInput) (store.
 		if err := tx.ReplaceSBOM(ctx, &imp, comps); err != nil {
 			return err
 		}
-		if stats, err = s.rematch(ctx, tx, rel.ID, nil, now); err != nil {
+		if stats, err = s.rematch(ctx, tx, rel.ID, nil, now, nil); err != nil {
 			return err
 		}
 		if rel.State == product.Published {
@@ -116,11 +116,20 @@ func (s *Service) ImportSBOM(ctx context.Context, a Actor, in SBOMInput) (store.
 // rules and the policy anew: the daily safety net behind the incremental
 // rematches, and what makes an expired rule stop applying.
 func (s *Service) Rematch(ctx context.Context, a Actor) (MatchStats, error) {
+	return s.RematchProgress(ctx, a, nil)
+}
+
+// Progress is told how far a long operation is: done of total steps.
+type Progress func(done, total int)
+
+// RematchProgress is Rematch telling p, when not nil, how many releases
+// it has matched of how many.
+func (s *Service) RematchProgress(ctx context.Context, a Actor, p Progress) (MatchStats, error) {
 	var stats MatchStats
 	err := s.Store.InTx(ctx, func(tx *store.Store) error {
 		now := s.now()
 		var err error
-		if stats, err = s.rematch(ctx, tx, 0, nil, now); err != nil {
+		if stats, err = s.rematch(ctx, tx, 0, nil, now, p); err != nil {
 			return err
 		}
 		if err := s.findingsChanged(ctx, tx, nil, now); err != nil {
@@ -134,7 +143,7 @@ func (s *Service) Rematch(ctx context.Context, a Actor) (MatchStats, error) {
 // rematch matches the components of release releaseID (every release when
 // 0) whose keys are in keys (every key when nil) and makes their stored
 // findings what the records, the rules and the policy say now.
-func (s *Service) rematch(ctx context.Context, tx *store.Store, releaseID int64, keys []match.Key, now time.Time) (MatchStats, error) {
+func (s *Service) rematch(ctx context.Context, tx *store.Store, releaseID int64, keys []match.Key, now time.Time, p Progress) (MatchStats, error) {
 	var stats MatchStats
 	if keys != nil && len(keys) == 0 {
 		return stats, nil
@@ -191,7 +200,10 @@ func (s *Service) rematch(ctx context.Context, tx *store.Store, releaseID int64,
 		return stats, err
 	}
 	ctxs := map[int64]*releaseContext{}
-	for _, rid := range order {
+	for i, rid := range order {
+		if p != nil {
+			p(i, len(order))
+		}
 		rc, err := s.releaseContext(ctx, tx, rid, now, ctxs)
 		if err != nil {
 			return stats, err
@@ -235,6 +247,9 @@ func (s *Service) rematch(ctx context.Context, tx *store.Store, releaseID int64,
 			return stats, err
 		}
 		stats.add(MatchStats{Components: len(byRelease[rid]), Findings: len(fs), Added: added, Updated: updated, Removed: removed})
+	}
+	if p != nil {
+		p(len(order), len(order))
 	}
 	return stats, nil
 }

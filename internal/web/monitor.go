@@ -54,6 +54,7 @@ func (w *Web) monitorRoutes() []route {
 		auth("GET", "/ui/findings/{id}", user.ReadCases, w.findingPage),
 		auth("POST", "/ui/findings/{id}/rules", user.ManageCases, w.createRule),
 		auth("POST", "/ui/findings/rematch", user.ManageCases, w.rematch),
+		auth("GET", "/ui/jobs/{id}", user.ReadCases, w.jobPage),
 		auth("GET", "/ui/rules", user.ReadCases, w.rules),
 		auth("POST", "/ui/rules/{id}/revoke", user.ManageCases, w.revokeRule),
 		auth("GET", "/ui/plans", user.ReadCases, w.plans),

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -513,12 +514,15 @@ func (w *Web) revokeRule(rw http.ResponseWriter, r *http.Request) error {
 
 // rematch matches every component again and applies the rules and the
 // policy anew; the feeds page shows what it did.
+// It runs as a job: the page of its progress shows when it takes long.
 func (w *Web) rematch(rw http.ResponseWriter, r *http.Request) error {
-	stats, err := w.svc.Rematch(r.Context(), actor(r))
-	if err != nil {
-		return err
-	}
-	http.Redirect(rw, r, fmt.Sprintf("/ui/feeds?done=rematch&components=%d&findings=%d&added=%d&updated=%d&removed=%d",
-		stats.Components, stats.Findings, stats.Added, stats.Updated, stats.Removed), http.StatusSeeOther)
-	return nil
+	a := actor(r)
+	return w.runJob(rw, r, "rematch", func(ctx context.Context, progress func(done, total int)) (string, error) {
+		stats, err := w.svc.RematchProgress(ctx, a, progress)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("/ui/feeds?done=rematch&components=%d&findings=%d&added=%d&updated=%d&removed=%d",
+			stats.Components, stats.Findings, stats.Added, stats.Updated, stats.Removed), nil
+	})
 }

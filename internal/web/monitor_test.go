@@ -56,6 +56,7 @@ func monitorChecks(t *testing.T, f *fixture) []roleCheck {
 		{"GET", "/ui/findings/{id}", findingURL, user.ReadCases, nil, 0},
 		{"POST", "/ui/findings/{id}/rules", findingURL + "/rules", user.ManageCases, ruleForm, 0},
 		{"POST", "/ui/findings/rematch", "/ui/findings/rematch", user.ManageCases, nil, 0},
+		{"GET", "/ui/jobs/{id}", "/ui/jobs/no-such-job", user.ReadCases, nil, http.StatusNotFound},
 		{"GET", "/ui/rules", "/ui/rules?all=true", user.ReadCases, nil, 0},
 		{"POST", "/ui/rules/{id}/revoke", fmt.Sprintf("/ui/rules/%d/revoke", rule.ID), user.ManageCases, nil, 0},
 		{"GET", "/ui/plans", "/ui/plans", user.ReadCases, nil, 0},
@@ -322,6 +323,27 @@ func sbomUploadFindingsAndRules(t *testing.T, f *fixture, records []upstream.Bat
 	mustContain(t, "feeds", p, "Rematch now", "debian-tracker", "added")
 	p = b.follow(t, b.post("/ui/findings/rematch", url.Values{"csrf": {b.token(t)}}))
 	mustContain(t, "feeds after a rematch", p, "Rematch done", "Components")
+	// In the background: the job's page shows its progress until it is
+	// done, then leads to the result.
+	p = b.post("/ui/findings/rematch", url.Values{"csrf": {b.token(t)}, "background": {"1"}})
+	job := p.header.Get("Location")
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(job, "/ui/jobs/") {
+		t.Fatalf("a background rematch: %d to %q", p.status, job)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		p = b.get(job)
+		if p.status != http.StatusOK {
+			t.Fatalf("the job page: %d", p.status)
+		}
+		if !strings.Contains(p.body, `http-equiv="refresh"`) {
+			break // done: no more reloading
+		}
+		mustContain(t, "the running job", p, "<progress", "reloads every second")
+		if time.Now().After(deadline) {
+			t.Fatal("the rematch job did not finish")
+		}
+	}
+	mustContain(t, "the finished job", p, "Done.", "/ui/feeds?done=rematch")
 }
 
 // TestProductsAndReleases creates a branch and plans, moves and publishes a

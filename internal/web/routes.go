@@ -67,6 +67,9 @@ type navLink struct {
 
 // layout is what every page's struct embeds.
 type layout struct {
+	// Refresh, when not zero, reloads the page after that many seconds
+	// (a job's progress page, without JavaScript).
+	Refresh int
 	Site    string
 	Title   string
 	User    *user.User // nil on the login and error pages of a visitor

@@ -76,6 +76,7 @@ type Web struct {
 	static    map[string][]byte // content-hashed name -> content
 	routes    []route
 	pages     map[string]bool // paths of the GET pages, for the navigation
+	jobs      *jobTable       // long work running in the background
 	dummyHash string          // verified for unknown users, so that they cost the same
 	byAddr    *limiter
 	byName    *limiter
@@ -116,6 +117,7 @@ func New(svc *casework.Service, opts Options) (*Web, error) {
 	if err := w.parse(); err != nil {
 		return nil, err
 	}
+	w.jobs = newJobTable()
 	w.routes = w.table()
 	w.pages = map[string]bool{}
 	for _, rt := range w.routes {
