@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/finding"
+	"github.com/vigil-psirt/vigil/internal/match"
 	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/product"
 	"github.com/vigil-psirt/vigil/internal/sbom"
@@ -675,19 +676,21 @@ func (w *Web) uploadSBOM(rw http.ResponseWriter, r *http.Request) error {
 		}
 		sum = hex.EncodeToString(h.Sum(nil))
 	}
+	if f.Distro != "" && match.DebianRelease(f.Distro) == "" && match.DebianRelease("debian-"+f.Distro) == "" {
+		problems = append(problems, fmt.Sprintf("distro: %q names no Debian release", f.Distro))
+	}
 	if len(problems) == 0 {
-		imp, stats, err := w.svc.ImportSBOM(r.Context(), actor(r), casework.SBOMInput{ReleaseID: id, Doc: doc, SHA256: sum, Distro: f.Distro})
-		inv, ok := isInvalid(err)
-		switch {
-		case err == nil:
-			http.Redirect(rw, r, fmt.Sprintf("/ui/releases/%d?done=sbom&components=%d&unidentified=%d&findings=%d&added=%d&updated=%d&removed=%d#sbom",
-				id, imp.Components, imp.Unidentified, stats.Findings, stats.Added, stats.Updated, stats.Removed), http.StatusSeeOther)
-			return nil
-		case ok:
-			problems = inv
-		default:
-			return err
-		}
+		// The import and the match of a large SBOM take a while: a job,
+		// whose page shows it running when it outlasts the form's wait.
+		in, a := casework.SBOMInput{ReleaseID: id, Doc: doc, SHA256: sum, Distro: f.Distro}, actor(r)
+		return w.runJob(rw, r, "sbom", func(ctx context.Context, _ func(done, total int)) (string, error) {
+			imp, stats, err := w.svc.ImportSBOM(ctx, a, in)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("/ui/releases/%d?done=sbom&components=%d&unidentified=%d&findings=%d&added=%d&updated=%d&removed=%d#sbom",
+				id, imp.Components, imp.Unidentified, stats.Findings, stats.Added, stats.Updated, stats.Removed), nil
+		})
 	}
 	p, err := w.loadRelease(r)
 	if err != nil {
