@@ -14,21 +14,18 @@ package site
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"mime"
 	"net/http"
-	"path"
 	"strings"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/advisory"
+	"github.com/vigil-psirt/vigil/internal/asset"
 	"github.com/vigil-psirt/vigil/internal/report"
 )
 
@@ -78,8 +75,7 @@ type Site struct {
 	Zone          *time.Location
 	Now           func() time.Time
 	tmpl          map[string]*template.Template
-	assets        map[string]string // file name -> content-hashed name
-	static        map[string][]byte // content-hashed name -> content
+	assets        asset.Set // the static files under content-hashed names
 	maxField      int64
 
 	// Subscriptions takes e-mail subscriptions to advisories; nil: the site
@@ -108,11 +104,12 @@ func New(s Site) (*Site, error) {
 		s.Name = "vigil"
 	}
 	s.maxField = 256 << 10
-	if err := s.hashAssets(); err != nil {
+	var err error
+	if s.assets, err = asset.Load(staticFS, "static"); err != nil {
 		return nil, err
 	}
 	funcs := template.FuncMap{
-		"asset": func(name string) string { return "/static/" + s.assets[name] },
+		"asset": func(name string) string { return "/static/" + s.assets.Name(name) },
 		"date":  func(t time.Time) string { return t.In(s.Zone).Format("2006-01-02 15:04 MST") },
 		"day":   func(t time.Time) string { return t.In(s.Zone).Format("2006-01-02") },
 		"upper": strings.ToUpper,
@@ -161,38 +158,10 @@ func (s *Site) Handler() http.Handler {
 	return mux
 }
 
-// hashAssets names every static file after its content, so that it can be
-// cached for ever and a new version is fetched at once.
-func (s *Site) hashAssets() error {
-	s.assets, s.static = map[string]string{}, map[string][]byte{}
-	entries, err := fs.ReadDir(staticFS, "static")
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		b, err := fs.ReadFile(staticFS, "static/"+e.Name())
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(b)
-		ext := path.Ext(e.Name())
-		hashed := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:6]) + ext
-		s.assets[e.Name()], s.static[hashed] = hashed, b
-	}
-	return nil
-}
-
 func (s *Site) asset(w http.ResponseWriter, r *http.Request) {
-	b, ok := s.static[r.PathValue("name")]
-	if !ok {
+	if !s.assets.Serve(w, r.PathValue("name")) {
 		http.NotFound(w, r)
-		return
 	}
-	if ct := mime.TypeByExtension(path.Ext(r.PathValue("name"))); ct != "" {
-		w.Header().Set("Content-Type", ct)
-	}
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	w.Write(b)
 }
 
 type page struct {

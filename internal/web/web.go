@@ -28,21 +28,18 @@ package web
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"mime"
 	"net/http"
-	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/vigil-psirt/vigil/internal/asset"
 	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/store"
 	"github.com/vigil-psirt/vigil/internal/user"
@@ -72,8 +69,7 @@ type Web struct {
 	now       func() time.Time
 	zone      *time.Location
 	tmpl      map[string]*template.Template
-	assets    map[string]string // file name -> content-hashed name
-	static    map[string][]byte // content-hashed name -> content
+	assets    asset.Set // the static files under content-hashed names
 	routes    []route
 	pages     map[string]bool // paths of the GET pages, for the navigation
 	jobs      *jobTable       // long work running in the background
@@ -111,7 +107,8 @@ func New(svc *casework.Service, opts Options) (*Web, error) {
 		w.zone = svc.Policy.Zone
 	}
 	w.dummyHash = dummyHash
-	if err := w.hashAssets(); err != nil {
+	var err error
+	if w.assets, err = asset.Load(staticFS, "static"); err != nil {
 		return nil, err
 	}
 	if err := w.parse(); err != nil {
@@ -336,44 +333,17 @@ func (w *Web) render(rw http.ResponseWriter, status int, name string, data any) 
 	rw.Write(buf.Bytes())
 }
 
-// hashAssets names every static file after its content, so that it can be
-// cached for ever and a new version is fetched at once.
-func (w *Web) hashAssets() error {
-	w.assets, w.static = map[string]string{}, map[string][]byte{}
-	entries, err := fs.ReadDir(staticFS, "static")
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		b, err := fs.ReadFile(staticFS, "static/"+e.Name())
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(b)
-		ext := path.Ext(e.Name())
-		hashed := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:6]) + ext
-		w.assets[e.Name()], w.static[hashed] = hashed, b
-	}
-	return nil
-}
-
 func (w *Web) asset(rw http.ResponseWriter, r *http.Request) error {
-	b, ok := w.static[r.PathValue("name")]
-	if !ok {
+	if !w.assets.Serve(rw, r.PathValue("name")) {
 		return store.ErrNotFound
 	}
-	if ct := mime.TypeByExtension(path.Ext(r.PathValue("name"))); ct != "" {
-		rw.Header().Set("Content-Type", ct)
-	}
-	rw.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	rw.Write(b)
 	return nil
 }
 
 // parse reads every page with the layout.
 func (w *Web) parse() error {
 	funcs := template.FuncMap{
-		"asset": func(name string) string { return "/ui/static/" + w.assets[name] },
+		"asset": func(name string) string { return "/ui/static/" + w.assets.Name(name) },
 		"when":  func(t time.Time) string { return t.In(w.zone).Format("2006-01-02 15:04 MST") },
 		"whenp": func(t *time.Time) string {
 			if t == nil {
