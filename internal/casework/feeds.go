@@ -94,23 +94,7 @@ func (s *Service) touched(ctx context.Context, tx *store.Store, st store.ImportS
 		}
 		keys = append(keys, more...)
 	}
-	slices.SortFunc(keys, func(a, b match.Key) int {
-		if a.Ecosystem != b.Ecosystem {
-			return compareString(a.Ecosystem, b.Ecosystem)
-		}
-		return compareString(a.Package, b.Package)
-	})
-	return slices.Compact(keys), nil
-}
-
-func compareString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return match.SortKeys(keys), nil
 }
 
 // SyncFeeds fetches what changed in each source since its last sync, with

@@ -42,7 +42,7 @@ func synthesise(ix *Index, n int) []Component {
 	}
 	var goPkgs, debPkgs, other []pkg
 	keys := slices.Collect(maps.Keys(ix.byKey))
-	keys = sortKeys(keys) // deterministic: map order is random
+	keys = SortKeys(keys) // deterministic: map order is random
 	for _, k := range keys {
 		entries := ix.byKey[k]
 		p := pkg{k: k}

@@ -488,17 +488,18 @@ func (ix *Index) Keys(ids ...string) []Key {
 	for _, id := range ids {
 		keys = append(keys, ix.byID[id]...)
 	}
-	return sortKeys(keys)
+	return SortKeys(keys)
 }
 
 // Touched returns the keys whose components must be matched again when
 // moving from old to new after the records with these IDs changed: the
 // keys they had before (a removed or narrowed entry) and after.
 func Touched(old, new *Index, ids []string) []Key {
-	return sortKeys(append(old.Keys(ids...), new.Keys(ids...)...))
+	return SortKeys(append(old.Keys(ids...), new.Keys(ids...)...))
 }
 
-func sortKeys(keys []Key) []Key {
+// SortKeys sorts keys by ecosystem, then package, and drops repetitions.
+func SortKeys(keys []Key) []Key {
 	slices.SortFunc(keys, func(a, b Key) int {
 		return cmp.Or(strings.Compare(a.Ecosystem, b.Ecosystem), strings.Compare(a.Package, b.Package))
 	})

@@ -60,11 +60,5 @@ func (s *Store) FindingKeysByRecords(ctx context.Context, refs []string) ([]matc
 	for k := range set {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b match.Key) int {
-		if c := strings.Compare(a.Ecosystem, b.Ecosystem); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Package, b.Package)
-	})
-	return keys, nil
+	return match.SortKeys(keys), nil
 }

@@ -297,12 +297,7 @@ func (s *Store) importRecords(ctx context.Context, feed string, encs []encodedRe
 	for k := range touched {
 		st.Keys = append(st.Keys, k)
 	}
-	slices.SortFunc(st.Keys, func(a, b match.Key) int {
-		if c := strings.Compare(a.Ecosystem, b.Ecosystem); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Package, b.Package)
-	})
+	st.Keys = match.SortKeys(st.Keys)
 
 	if err := s.execIDs(ctx, `DELETE FROM vuln_aliases WHERE record_id IN `, stale); err != nil {
 		return st, err
