@@ -32,6 +32,7 @@ var allowed = map[string]string{
 	"github.com/spdx/tools-golang":             "reads SPDX 2.x JSON and tag-value SBOMs: the SPDX project's own Go library",
 	"golang.org/x/crypto":                      "argon2id password hashes of the web UI's logins (the Go team's implementation)",
 	"github.com/chromedp/chromedp":             "drives Debian's chromium in the web UI's browser test (tests only)",
+	"github.com/go-json-experiment/json":       "encoding/json/v2 ahead of the standard library: single-pass JSON decoding on the scan path",
 }
 
 func TestDependencies(t *testing.T) {

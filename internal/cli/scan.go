@@ -170,28 +170,32 @@ func runScan(ctx context.Context, e *env, args []string) error {
 
 func scan(ctx context.Context, e *env, c Config, path, sbomFormat string, o casework.ScanOptions) ([]finding.Finding, ScanOutput, error) {
 	var out ScanOutput
-	data, err := readBounded(path, sbom.MaxSize)
+	// The store opens (its schema read, its version checked) and the policy
+	// loads on another goroutine while the SBOM is read and parsed.
+	type opened struct {
+		svc   *casework.Service
+		close func()
+		err   error
+	}
+	openc := make(chan opened, 1)
+	go func() {
+		svc, closeStore, err := scanService(ctx, e, c)
+		openc <- opened{svc, closeStore, err}
+	}()
+	doc, sum, err := readSBOM(path, sbomFormat)
+	st := <-openc
+	if st.err == nil {
+		defer st.close()
+	}
 	if err != nil {
 		return nil, out, err
 	}
-	var doc *sbom.SBOM
-	if sbomFormat != "" {
-		doc, err = sbom.ParseFormat(bytes.NewReader(data), path, sbomFormat)
-	} else {
-		doc, err = sbom.Parse(bytes.NewReader(data), path)
+	if st.err != nil {
+		return nil, out, st.err
 	}
-	if err != nil {
-		return nil, out, err
-	}
-	sum := sha256.Sum256(data)
 	out.SBOM = ScanSBOM{Path: path, Name: doc.Name, Format: doc.Format, SHA256: hex.EncodeToString(sum[:]),
 		Components: len(doc.Components), Unidentified: doc.Unidentified}
-	svc, closeStore, err := scanService(ctx, e, c)
-	if err != nil {
-		return nil, out, err
-	}
-	defer closeStore()
-	fs, err := svc.Scan(ctx, doc, o)
+	fs, err := st.svc.Scan(ctx, doc, o)
 	if err != nil {
 		return nil, out, err
 	}
@@ -200,6 +204,22 @@ func scan(ctx context.Context, e *env, c Config, path, sbomFormat string, o case
 	}
 	out.Findings = fs
 	return fs, out, nil
+}
+
+// readSBOM reads and parses the SBOM at path, in sbomFormat or the format
+// detected, and returns it with the SHA-256 of the file.
+func readSBOM(path, sbomFormat string) (*sbom.SBOM, [sha256.Size]byte, error) {
+	data, err := readBounded(path, sbom.MaxSize)
+	if err != nil {
+		return nil, [sha256.Size]byte{}, err
+	}
+	var doc *sbom.SBOM
+	if sbomFormat != "" {
+		doc, err = sbom.ParseFormat(bytes.NewReader(data), path, sbomFormat)
+	} else {
+		doc, err = sbom.Parse(bytes.NewReader(data), path)
+	}
+	return doc, sha256.Sum256(data), err
 }
 
 // errNoData is the error of a scan with no record to match against.

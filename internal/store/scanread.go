@@ -1,11 +1,14 @@
 package store
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"slices"
+	jsonv2 "github.com/go-json-experiment/json"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/vigil-psirt/vigil/internal/match"
@@ -47,7 +50,7 @@ type matchRecord struct {
 // decodeMatchRecord decodes the match projection of a record's JSON.
 func decodeMatchRecord(data []byte) (vuln.Record, error) {
 	var m matchRecord
-	if err := json.Unmarshal(data, &m); err != nil {
+	if err := jsonv2.Unmarshal(data, &m); err != nil {
 		return vuln.Record{}, fmt.Errorf("scan json: %w", err)
 	}
 	return vuln.Record{ID: m.ID, Source: m.Source, Aliases: m.Aliases, Upstream: m.Upstream, Summary: m.Summary,
@@ -58,9 +61,36 @@ func decodeMatchRecord(data []byte) (vuln.Record, error) {
 // MatchRecordsByKeys is RecordsByKeys for matching alone: each record holds
 // its match projection (ID, source, aliases, upstream, summary, withdrawal,
 // severity, CWEs, affected, configurations, exploitation, database
-// specifics), without details, references, related IDs and dates.
+// specifics), without details, references, related IDs and dates. The
+// records are decoded by other goroutines while the query steps on, in
+// batches of raw rows.
 func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) ([]vuln.Record, error) {
-	m := map[int64]vuln.Record{}
+	type row struct {
+		id   int64
+		data []byte
+	}
+	const batchRows = 32
+	batches := make(chan []row, runtime.GOMAXPROCS(0))
+	var (
+		mu      sync.Mutex
+		m       = map[int64]vuln.Record{}
+		decErr  error
+		workers sync.WaitGroup
+	)
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		workers.Go(func() {
+			for b := range batches {
+				for _, r := range b {
+					rec, err := decodeMatchRecord(r.data)
+					mu.Lock()
+					m[r.id] = rec
+					decErr = cmp.Or(decErr, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	batch := make([]row, 0, batchRows)
 	err := s.byKeys(ctx, `SELECT id, data FROM vuln_records WHERE id IN (SELECT record_id FROM vuln_keys WHERE (ecosystem, package) IN `,
 		")", keys, func(r scanner) error {
 			var id int64
@@ -68,11 +98,19 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) ([]vul
 			if err := r.Scan(&id, &data); err != nil {
 				return err
 			}
-			rec, err := decodeMatchRecord(data)
-			m[id] = rec
-			return err
+			batch = append(batch, row{id, bytes.Clone(data)})
+			if len(batch) == batchRows {
+				batches <- batch
+				batch = make([]row, 0, batchRows)
+			}
+			return nil
 		})
-	if err != nil {
+	if len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	workers.Wait()
+	if err = cmp.Or(err, decErr); err != nil {
 		return nil, fmt.Errorf("records by keys: %w", err)
 	}
 	return sortedRecords(m), nil
@@ -84,34 +122,24 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) ([]vul
 // has just read by their keys, and most lead back to those records). The
 // records read hold their match projection, as MatchRecordsByKeys.
 func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known map[string]*vuln.Record) ([]vuln.Record, error) {
-	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	m := map[int64]vuln.Record{}
-	for chunk := range slices.Chunk(ids, byIDsChunk) {
-		args := make([]any, 0, 2*len(chunk))
-		for _, id := range chunk {
-			args = append(args, id)
-		}
-		args = append(args, args...)
-		ph := placeholders(len(chunk))
-		err := s.each(ctx, s.reader(), `SELECT id, source, vuln_id, data FROM vuln_records WHERE vuln_id IN (`+ph+`)
-			OR id IN (SELECT record_id FROM vuln_aliases WHERE alias IN (`+ph+`))`, args, func(r scanner) error {
-			var id int64
-			var source, vulnID string
-			var data sql.RawBytes
-			if err := r.Scan(&id, &source, &vulnID, &data); err != nil {
-				return err
-			}
-			if k := known[source+":"+vulnID]; k != nil {
-				m[id] = *k
-				return nil
-			}
-			rec, err := decodeMatchRecord(data)
-			m[id] = rec
+	err := s.byAliases(ctx, "id, source, vuln_id, data", ids, func(r scanner) error {
+		var id int64
+		var source, vulnID string
+		var data sql.RawBytes
+		if err := r.Scan(&id, &source, &vulnID, &data); err != nil {
 			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("records by aliases: %w", err)
 		}
+		if k := known[source+":"+vulnID]; k != nil {
+			m[id] = *k
+			return nil
+		}
+		rec, err := decodeMatchRecord(data)
+		m[id] = rec
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("records by aliases: %w", err)
 	}
 	return sortedRecords(m), nil
 }

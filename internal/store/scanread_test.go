@@ -3,7 +3,10 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,4 +100,64 @@ func project(r vuln.Record) vuln.Record {
 	r.Details, r.References, r.Related = "", nil, nil
 	r.Published, r.Modified = time.Time{}, time.Time{}
 	return r
+}
+
+// TestScanReadsMany: the reads of a scan with more keys and IDs than one
+// statement's list holds, more records than one decoding batch, and a key
+// or ID that is not valid UTF-8 (on SQLite the lists go as one JSON array,
+// which such a string cannot be part of): all come back, on both databases.
+func TestScanReadsMany(t *testing.T) {
+	t.Parallel()
+	storetest.EachConfig(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		w, err := store.Open(ctx, cfg)
+		must(t, err)
+		defer w.Close()
+		_, err = w.Migrate(ctx)
+		must(t, err)
+		var recs []vuln.Record
+		var keys []match.Key
+		var ids []string
+		for i := range 150 {
+			id := fmt.Sprintf("R%03d", i)
+			recs = append(recs, newRecord(id))
+			keys = append(keys, match.Key{Ecosystem: "Go", Package: "example.com/" + strings.ToLower(id)})
+			ids = append(ids, "CVE-"+id)
+		}
+		_, err = w.ImportRecords(ctx, "osv/Go", recs, true)
+		must(t, err)
+		for i := range 1000 {
+			keys = append(keys, match.Key{Ecosystem: "Go", Package: fmt.Sprintf("example.com/none-%d", i)})
+			ids = append(ids, fmt.Sprintf("CVE-NONE-%d", i))
+		}
+		want := make([]string, len(recs))
+		for i, rec := range recs {
+			want[i] = "osv:" + rec.ID
+		}
+
+		r, err := store.OpenReadOnly(ctx, cfg)
+		must(t, err)
+		defer r.Close()
+		for _, c := range []struct {
+			name string
+			keys []match.Key
+			ids  []string
+		}{
+			{"many", keys, ids},
+			{"with invalid UTF-8", append(slices.Clone(keys), match.Key{Ecosystem: "Go", Package: "example.com/\xff"}), append(slices.Clone(ids), "CVE-\xff")},
+		} {
+			got, err := r.MatchRecordsByKeys(ctx, c.keys)
+			must(t, err)
+			diff(t, c.name+": MatchRecordsByKeys", want, refsOf(got))
+			got, err = r.RecordsByKeys(ctx, c.keys)
+			must(t, err)
+			diff(t, c.name+": RecordsByKeys", want, refsOf(got))
+			got, err = r.RecordsByAliases(ctx, c.ids)
+			must(t, err)
+			diff(t, c.name+": RecordsByAliases", want, refsOf(got))
+			got, err = r.RecordsByAliasesKnown(ctx, c.ids, nil)
+			must(t, err)
+			diff(t, c.name+": RecordsByAliasesKnown", want, refsOf(got))
+		}
+	})
 }

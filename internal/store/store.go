@@ -130,7 +130,10 @@ func OpenReadOnly(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	// Opened read-only, the connection needs none of the settings of
 	// writes: each pragma is a statement every connection parses and runs.
-	r, err := sql.Open("sqlite", uri+"?mode=ro&_txlock=deferred&_pragma=busy_timeout("+strconv.Itoa(int(sqliteBusyTimeout/time.Millisecond))+")")
+	// It reads the file through a memory map (up to 1 GiB): pages come
+	// straight from the page cache, not copied into buffers SQLite
+	// allocates for each.
+	r, err := sql.Open("sqlite", uri+"?mode=ro&_txlock=deferred&_pragma=mmap_size(1073741824)&_pragma=busy_timeout("+strconv.Itoa(int(sqliteBusyTimeout/time.Millisecond))+")")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %s", err)
 	}

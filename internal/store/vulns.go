@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -438,8 +439,34 @@ func (s *Store) RecordsByKeys(ctx context.Context, keys []match.Key) ([]vuln.Rec
 // RecordsByAliases returns the records whose ID or one of whose aliases
 // (or upstream IDs) is one of ids, by source and ID.
 func (s *Store) RecordsByAliases(ctx context.Context, ids []string) ([]vuln.Record, error) {
-	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	m := map[int64]vuln.Record{}
+	err := s.byAliases(ctx, "id, data", ids, func(r scanner) error {
+		x, err := scanRecord(r)
+		m[x.id] = x.rec
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("records by aliases: %w", err)
+	}
+	return sortedRecords(m), nil
+}
+
+// byAliases hands fn the cols of each record whose ID or one of whose
+// aliases is one of ids. On SQLite the IDs are one JSON array that
+// json_each reads: a statement of one placeholder per ID (twice) costs more
+// to prepare than to run.
+func (s *Store) byAliases(ctx context.Context, cols string, ids []string, fn func(scanner) error) error {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	if s.dialect == dialectPostgres {
+		// PostgreSQL's text holds UTF-8 only: no stored ID is anything else.
+		ids = slices.DeleteFunc(ids, func(id string) bool { return !utf8.ValidString(id) })
+	}
+	if list, ok := s.jsonList(ids); ok {
+		return s.each(ctx, s.reader(), `WITH ids(v) AS (SELECT value FROM json_each(?))
+			SELECT `+cols+` FROM vuln_records WHERE id IN (
+				SELECT r.id FROM ids JOIN vuln_records r ON r.vuln_id = ids.v
+				UNION ALL SELECT a.record_id FROM ids JOIN vuln_aliases a ON a.alias = ids.v)`, []any{list}, fn)
+	}
 	for chunk := range slices.Chunk(ids, byIDsChunk) {
 		args := make([]any, 0, 2*len(chunk))
 		for _, id := range chunk {
@@ -447,17 +474,39 @@ func (s *Store) RecordsByAliases(ctx context.Context, ids []string) ([]vuln.Reco
 		}
 		args = append(args, args...)
 		ph := placeholders(len(chunk))
-		err := s.each(ctx, s.reader(), `SELECT id, data FROM vuln_records WHERE vuln_id IN (`+ph+`)
-			OR id IN (SELECT record_id FROM vuln_aliases WHERE alias IN (`+ph+`))`, args, func(r scanner) error {
-			x, err := scanRecord(r)
-			m[x.id] = x.rec
+		if err := s.each(ctx, s.reader(), `SELECT `+cols+` FROM vuln_records WHERE vuln_id IN (`+ph+`)
+			OR id IN (SELECT record_id FROM vuln_aliases WHERE alias IN (`+ph+`))`, args, fn); err != nil {
 			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("records by aliases: %w", err)
 		}
 	}
-	return sortedRecords(m), nil
+	return nil
+}
+
+// jsonList is v as a JSON array for SQLite's json_each, which a statement
+// reads as one argument in place of one placeholder per value. ok is false
+// on PostgreSQL, for no value, and when a string is not valid UTF-8 (JSON
+// would replace its bytes, and it would no longer match).
+func (s *Store) jsonList(v any) (list string, ok bool) {
+	if s.dialect != dialectSQLite {
+		return "", false
+	}
+	valid := true
+	switch v := v.(type) {
+	case []string:
+		valid = len(v) > 0 && !slices.ContainsFunc(v, func(s string) bool { return !utf8.ValidString(s) })
+	case [][2]string:
+		valid = len(v) > 0 && !slices.ContainsFunc(v, func(p [2]string) bool { return !utf8.ValidString(p[0]) || !utf8.ValidString(p[1]) })
+	default:
+		panic(fmt.Sprintf("jsonList of %T", v))
+	}
+	if !valid {
+		return "", false
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return "", false
+	}
+	return string(data), true
 }
 
 // RecordsByRefs returns the records of the "source:id" references that
@@ -645,6 +694,13 @@ func (s *Store) byPairs(ctx context.Context, q, suffix string, pairs [][2]string
 		return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1]))
 	})
 	pairs = slices.Compact(pairs)
+	if s.dialect == dialectPostgres {
+		// PostgreSQL's text holds UTF-8 only: no stored key is anything else.
+		pairs = slices.DeleteFunc(pairs, func(p [2]string) bool { return !utf8.ValidString(p[0]) || !utf8.ValidString(p[1]) })
+	}
+	if list, ok := s.jsonList(pairs); ok {
+		return s.each(ctx, s.reader(), q+"(SELECT value->>0, value->>1 FROM json_each(?))"+suffix, []any{list}, fn)
+	}
 	for chunk := range slices.Chunk(pairs, byPairsChunk) {
 		args := make([]any, 0, 2*len(chunk))
 		for _, p := range chunk {
