@@ -2,7 +2,6 @@ package sbom
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -31,7 +30,7 @@ func init() {
 // assertions' asserter given as a reference) over fields an SBOM import does
 // not use, and the dependency graph can be larger than the components.
 type cdxDocument struct {
-	XMLName     xml.Name
+	XMLName     xml.Name        `json:"-"`
 	XMLNS       string          `json:"-" xml:"xmlns,attr"`
 	BOMFormat   string          `json:"bomFormat" xml:"-"`
 	SpecVersion cdx.SpecVersion `json:"specVersion" xml:"-"`
@@ -70,7 +69,7 @@ func parseCycloneDX(data []byte, name string, isXML bool) (*SBOM, error) {
 		}
 		bom.SpecVersion = v
 	} else {
-		if err := json.Unmarshal(data, &bom); err != nil {
+		if err := unmarshalJSON(data, &bom); err != nil {
 			return nil, fmt.Errorf("%s: %w: %s", name, ErrInvalid, jsonPlace(data, err))
 		}
 		if bom.BOMFormat != cdx.BOMFormat {
@@ -99,13 +98,16 @@ func walkComponents(s *SBOM, file, path string, comps []cdxComponent, depth int,
 	}
 	for i := range comps {
 		cc := &comps[i]
-		place := path + "[" + strconv.Itoa(i) + "]"
+		// The place is written out only where it is used (a problem, a
+		// component without bom-ref, nested components), not for each
+		// of thousands of components.
+		place := func() string { return path + "[" + strconv.Itoa(i) + "]" }
 		if len(s.Components)+s.Skipped >= MaxComponents {
-			return fmt.Errorf("%s: %s: %w: more than %d components", file, place, ErrTooLarge, MaxComponents)
+			return fmt.Errorf("%s: %s: %w: more than %d components", file, place(), ErrTooLarge, MaxComponents)
 		}
 		addCycloneDX(s, file, place, cc, os)
 		if cc.Components != nil {
-			if err := walkComponents(s, file, place+".components", *cc.Components, depth+1, os); err != nil {
+			if err := walkComponents(s, file, place()+".components", *cc.Components, depth+1, os); err != nil {
 				return err
 			}
 		}
@@ -113,7 +115,7 @@ func walkComponents(s *SBOM, file, path string, comps []cdxComponent, depth int,
 	return nil
 }
 
-func addCycloneDX(s *SBOM, file, place string, cc *cdxComponent, os debianSource) {
+func addCycloneDX(s *SBOM, file string, place func() string, cc *cdxComponent, os debianSource) {
 	switch cc.Type {
 	case cdx.ComponentTypeFile, cdx.ComponentTypeOS:
 		if cc.PackageURL == "" {
@@ -129,7 +131,7 @@ func addCycloneDX(s *SBOM, file, place string, cc *cdxComponent, os debianSource
 		Ref:     cc.BOMRef,
 	}
 	if c.Ref == "" {
-		c.Ref = place
+		c.Ref = place()
 	}
 	if cc.Licenses != nil {
 		for _, l := range *cc.Licenses {
@@ -163,10 +165,10 @@ func addCycloneDX(s *SBOM, file, place string, cc *cdxComponent, os debianSource
 	}
 	switch {
 	case purl == "":
-		s.problem(file, place, &c, "no purl: the component cannot be identified (name "+strconv.Quote(truncate(cc.Name))+")")
+		s.problem(file, place(), &c, "no purl: the component cannot be identified (name "+strconv.Quote(truncate(cc.Name))+")")
 	default:
 		if err := identify(&c, purl, src); err != nil {
-			s.problem(file, place, &c, err.Error())
+			s.problem(file, place(), &c, err.Error())
 		}
 	}
 	s.Components = append(s.Components, c)
@@ -192,9 +194,12 @@ func (s *SBOM) problem(file, place string, c *Component, msg string) {
 	s.Unidentified = append(s.Unidentified, Problem{Place: file + ": " + place, Ref: c.Ref, Message: msg})
 }
 
-func escapePath(s string) string {
-	return strings.NewReplacer("%", "%25", "@", "%40", "?", "%3F", "#", "%23", "/", "%2F").Replace(s)
-}
+// pathEscaper percent-encodes what a purl's name or version cannot hold
+// as it is; a Replacer is safe for concurrent use and costly to build, so
+// there is one.
+var pathEscaper = strings.NewReplacer("%", "%25", "@", "%40", "?", "%3F", "#", "%23", "/", "%2F")
+
+func escapePath(s string) string { return pathEscaper.Replace(s) }
 
 // xmlPlace turns an encoding/xml error into "line L, column C: message".
 func xmlPlace(data []byte, dec *xml.Decoder, err error) string {

@@ -45,22 +45,34 @@ func identify(c *Component, raw string, src debianSource) error {
 	if c.Name == "" {
 		c.Name = p.Name
 	}
-	quals := p.Qualifiers.Map()
 	if p.Type == packageurl.TypeDebian {
+		// The last of a repeated qualifier counts, as in Qualifiers.Map.
+		var arch, distro, upstream string
+		for _, q := range p.Qualifiers {
+			switch q.Key {
+			case "arch":
+				arch = q.Value
+			case "distro":
+				distro = q.Value
+			case "upstream":
+				upstream = q.Value
+			}
+		}
 		if p.Namespace == "" {
 			p.Namespace = src.vendor
-			if quals["distro"] == "" && src.distro != "" {
-				quals["distro"] = src.distro
+			if distro == "" {
+				distro = src.distro
 			}
 		}
-		kept := packageurl.Qualifiers{}
-		for _, k := range []string{"arch", "distro"} {
-			if v := quals[k]; v != "" {
-				kept = append(kept, packageurl.Qualifier{Key: k, Value: v})
-			}
+		kept := make(packageurl.Qualifiers, 0, 2)
+		if arch != "" {
+			kept = append(kept, packageurl.Qualifier{Key: "arch", Value: arch})
+		}
+		if distro != "" {
+			kept = append(kept, packageurl.Qualifier{Key: "distro", Value: distro})
 		}
 		p.Qualifiers = kept
-		c.Source, c.SourceVersion = debianSourceOf(p, quals["upstream"], src)
+		c.Source, c.SourceVersion = debianSourceOf(p, upstream, src)
 	}
 	c.PURL = p.ToString()
 	c.Ecosystem = ecosystem(p)

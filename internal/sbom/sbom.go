@@ -13,6 +13,12 @@
 // once; only a document those keys leave undecided is decoded whole to
 // find out, and the first of the two keys wins where a document has both.
 //
+// JSON is decoded with the encoding/json/v2 prototype
+// (github.com/go-json-experiment/json) in one pass, where encoding/json
+// scanned the whole input to validate it before decoding it in a second
+// one. jsonOptions keeps encoding/json's rules for names and invalid UTF-8
+// and rejects repeated names.
+//
 // Invariants of a parsed SBOM:
 //   - Parsing is pure: it reads the io.Reader once, at most MaxSize bytes, and
 //     touches no file, network or clock. A document larger than MaxSize, with
@@ -55,11 +61,15 @@ package sbom
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // Limits of what Parse accepts.
@@ -223,7 +233,7 @@ func detect(data []byte) (string, error) {
 			SPDXVersion string `json:"spdxVersion"`
 			Context     any    `json:"@context"`
 		}
-		if err := json.Unmarshal(trimmed, &probe); err != nil {
+		if err := jsonv2.Unmarshal(trimmed, &probe, jsonOptions); err != nil {
 			return "", fmt.Errorf("%w: %s", ErrInvalid, jsonPlace(trimmed, err))
 		}
 		switch {
@@ -254,67 +264,170 @@ func detect(data []byte) (string, error) {
 
 const maxLine = 1 << 20
 
+// jsonOptions are the rules of every JSON SBOM decode (encoding/json/v2's
+// prototype, which decodes in one pass where encoding/json validates the
+// whole input first and then decodes it again):
+//   - Object names match struct fields as encoding/json matched them:
+//     exactly, or else case-insensitively ("BOMFORMAT"), but with dashes and
+//     underscores significant ("bomref" is not "bom-ref").
+//   - A name repeated in one object ("purl" twice, or "purl" and "PURL" for
+//     one field) is an error: the document says two things and a reader
+//     would pick one silently (encoding/json took the last; other tools may
+//     take the first), so the SBOM is rejected with the place of the repeat.
+//   - Invalid UTF-8 in strings is replaced by U+FFFD, as encoding/json did:
+//     it is no ambiguity, and it is mostly found in text identification
+//     never reads (descriptions, copyright notices).
+var jsonOptions = jsonv2.JoinOptions(
+	jsonv2.MatchCaseInsensitiveNames(true),
+	jsonv1.MatchCaseSensitiveDelimiter(true),
+	jsontext.AllowDuplicateNames(false),
+	jsontext.AllowInvalidUTF8(true),
+)
+
+// unmarshalJSON decodes a whole JSON document into v with jsonOptions.
+func unmarshalJSON(data []byte, v any) error {
+	return jsonv2.Unmarshal(data, v, jsonOptions)
+}
+
 // detectJSONKeys reads the top-level keys of a JSON object up to the first
 // bomFormat (CycloneDX) or spdxVersion (SPDX) with a non-empty string value,
-// matched as encoding/json matches field names, and names the format by it
-// without decoding the rest (usually the first or second key, before the
-// components). ok is false when no such key decides before the end or an
-// error.
+// matched case-insensitively as the decoders match field names, and names
+// the format by it without decoding the rest (usually the first or second
+// key, before the components). ok is false when no such key decides before
+// the end or an error.
 func detectJSONKeys(data []byte) (format string, ok bool) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	// A bytes.Buffer is parsed in place, without the copy a reader needs.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(data), jsonOptions)
+	if t, err := dec.ReadToken(); err != nil || t.Kind() != '{' {
 		return "", false
 	}
-	for dec.More() {
-		t, err := dec.Token()
+	for dec.PeekKind() == '"' {
+		t, err := dec.ReadToken()
 		if err != nil {
 			return "", false
 		}
-		key, _ := t.(string)
+		key := t.String()
+		isBOMFormat := strings.EqualFold(key, "bomFormat")
+		if !isBOMFormat && !strings.EqualFold(key, "spdxVersion") {
+			if err := dec.SkipValue(); err != nil {
+				return "", false
+			}
+			continue
+		}
+		v, err := dec.ReadToken()
 		switch {
-		case strings.EqualFold(key, "bomFormat"), strings.EqualFold(key, "spdxVersion"):
-			var v string
-			if err := dec.Decode(&v); err != nil {
-				return "", false
-			}
-			if v == "" {
-				continue
-			}
-			if strings.EqualFold(key, "bomFormat") {
-				return CycloneDXJSON, true
-			}
-			return SPDXJSON, true
+		case err != nil:
+			return "", false
+		case v.Kind() == 'n':
+			continue // null decodes as "", which decides nothing
+		case v.Kind() != '"':
+			return "", false
+		case v.String() == "":
+			continue
+		case isBOMFormat:
+			return CycloneDXJSON, true
 		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return "", false
-			}
+			return SPDXJSON, true
 		}
 	}
 	return "", false
 }
 
-// jsonPlace turns an encoding/json error into "line L, column C: message".
+// jsonPlace turns a JSON decoding error into "line L, column C (path):
+// message", the path written as the places of problems are
+// ("components[3].licenses").
 func jsonPlace(data []byte, err error) string {
 	var (
-		syn *json.SyntaxError
-		typ *json.UnmarshalTypeError
+		syn *jsontext.SyntacticError
+		sem *jsonv2.SemanticError
 	)
 	switch {
-	case errors.As(err, &syn):
-		return lineCol(data, syn.Offset) + ": " + syn.Error()
-	case errors.As(err, &typ):
-		where := lineCol(data, typ.Offset)
-		if typ.Field != "" {
-			where += " (" + typ.Field + ")"
-		}
-		return where + ": cannot use JSON " + typ.Value + " as " + typ.Type.String()
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return lineCol(data, int64(len(data))) + ": truncated JSON"
+		return lineCol(data, int64(len(data))) + ": unexpected end of JSON input"
+	case errors.As(err, &syn):
+		return jsonWhere(data, syn.ByteOffset, syn.JSONPointer, syn.Err) + syntaxMessage(syn)
+	case errors.As(err, &sem):
+		return jsonWhere(data, sem.ByteOffset, sem.JSONPointer, sem.Err) + semanticMessage(sem)
 	}
 	return err.Error()
 }
 
+// jsonWhere is the place of an error at offset (of the offending byte) and
+// pointer, "line L, column C (path): "; a repeated name is placed in the
+// object that repeats it, the message naming it.
+func jsonWhere(data []byte, offset int64, p jsontext.Pointer, err error) string {
+	if errors.Is(err, jsontext.ErrDuplicateName) {
+		p = p.Parent()
+	}
+	return lineCol(data, offset+1) + jsonPath(p) + ": "
+}
+
+// syntaxMessage says what is wrong in a SyntacticError without the
+// package prefix and offset its Error adds.
+func syntaxMessage(e *jsontext.SyntacticError) string {
+	switch {
+	case errors.Is(e.Err, jsontext.ErrDuplicateName):
+		return "duplicate object member name " + strconv.Quote(truncate(e.JSONPointer.LastToken()))
+	case e.Err == nil:
+		return "syntax error"
+	}
+	return strings.TrimPrefix(e.Err.Error(), "jsontext: ")
+}
+
+// semanticMessage says what could not be decoded in a SemanticError: the
+// JSON kind and the Go type, or the reason a type's own decoder gave (a
+// cyclonedx-go type's UnmarshalJSON, "invalid specification version").
+func semanticMessage(e *jsonv2.SemanticError) string {
+	switch {
+	case errors.Is(e.Err, jsontext.ErrDuplicateName):
+		return "duplicate object member name " + strconv.Quote(truncate(e.JSONPointer.LastToken()))
+	case e.Err != nil:
+		return strings.TrimPrefix(strings.TrimPrefix(e.Err.Error(), "json: "), "jsontext: ")
+	}
+	kind := "value"
+	switch e.JSONKind {
+	case 'n':
+		kind = "null"
+	case 't', 'f':
+		kind = "boolean"
+	case '"':
+		kind = "string"
+	case '0':
+		kind = "number"
+	case '{':
+		kind = "object"
+	case '[':
+		kind = "array"
+	}
+	if e.GoType == nil {
+		return "cannot decode JSON " + kind
+	}
+	return "cannot use JSON " + kind + " as " + e.GoType.String()
+}
+
+// jsonPath writes a JSON pointer ("/components/3/name") as the places of
+// problems are written, " (components[3].name)", or "" for the root.
+func jsonPath(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if tok != "" && strings.Trim(tok, "0123456789") == "" {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return " (" + truncate(b.String()) + ")"
+}
+
+// lineCol names the place of the byte before offset (offset counts the
+// bytes up to and including the one meant) as "line L, column C", both
+// counted from 1.
 func lineCol(data []byte, offset int64) string {
 	if offset > int64(len(data)) {
 		offset = int64(len(data))
@@ -324,8 +437,6 @@ func lineCol(data []byte, offset int64) string {
 	}
 	before := data[:offset]
 	line := bytes.Count(before, []byte("\n")) + 1
-	// offset counts the bytes read, the offending one included: the column
-	// is that byte's, counted from 1.
 	col := max(offset-int64(bytes.LastIndexByte(before, '\n'))-1, 1)
 	return fmt.Sprintf("line %d, column %d", line, col)
 }

@@ -469,6 +469,27 @@ func TestBadInput(t *testing.T) {
 		{"JSON syntax", "{\n\"bomFormat\": \"CycloneDX\",,}", ErrInvalid, "bad.json: invalid SBOM: line 2, column 26: invalid character ','"},
 		{"wrong type", `{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": {"name": "a"}}`, ErrInvalid, "line 1, column 64 (components): cannot use JSON object"},
 		{"unknown spec version", `{"bomFormat": "CycloneDX", "specVersion": "9.9"}`, ErrInvalid, "bad.json: invalid SBOM"},
+		{"unknown spec version placed", `{"bomFormat": "CycloneDX", "specVersion": "9.9"}`, ErrInvalid, "bad.json: invalid SBOM: line 1, column 43 (specVersion): invalid specification version"},
+		{"truncated JSON lines", "{\"bomFormat\":\"CycloneDX\",\n\"specVersion\":\"1.6\",\n\"components\":[{\"name\":\"a\"}]", ErrInvalid, "bad.json: invalid SBOM: line 3, column 27: unexpected end of JSON input"},
+		{"JSON after the document", `{"bomFormat":"CycloneDX","specVersion":"1.6"} x`, ErrInvalid, "bad.json: invalid SBOM: line 1, column 47: invalid character 'x' after top-level value"},
+		{"JSON name not a string", "{\"bomFormat\":\"CycloneDX\",\"components\":[\n  {\"name\": \"a\", {}}]}", ErrInvalid, "bad.json: invalid SBOM: line 2, column 17 (components[0]): object member name must be a string"},
+		{"wrong type nested", `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"a","licenses":[{"license":{"text":5}}]}]}`, ErrInvalid,
+			"bad.json: invalid SBOM: line 1, column 103 (components[0].licenses[0].license.text): cannot use JSON number as cyclonedx.AttachedText"},
+		{"wrong type string", `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":5}]}`, ErrInvalid, "bad.json: invalid SBOM: line 1, column 68 (components[0].name): cannot use JSON number as string"},
+		// A repeated name is an ambiguity (which purl is meant?), not
+		// something to settle silently: the document is rejected, also
+		// where the repeat is in a part identification does not read.
+		{"JSON repeated name", `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"a","purl":"pkg:npm/a@1","purl":"pkg:npm/b@1"}]}`, ErrInvalid,
+			`bad.json: invalid SBOM: line 1, column 93 (components[0]): duplicate object member name "purl"`},
+		{"JSON repeated name in another case", `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"a","purl":"pkg:npm/a@1","PURL":"pkg:npm/b@1"}]}`, ErrInvalid,
+			`bad.json: invalid SBOM: line 1, column 93 (components[0]): duplicate object member name "PURL"`},
+		{"JSON repeated name not read", `{"bomFormat":"CycloneDX","specVersion":"1.6","dependencies":[{"ref":"a","ref":"b"}]}`, ErrInvalid,
+			`bad.json: invalid SBOM: line 1, column 73 (dependencies[0]): duplicate object member name "ref"`},
+		{"JSON repeated top-level name", `{"bomFormat":"CycloneDX","bomFormat":"CycloneDX","specVersion":"1.6"}`, ErrInvalid,
+			`bad.json: invalid SBOM: line 1, column 26: duplicate object member name "bomFormat"`},
+		{"SPDX JSON repeated name", `{"spdxVersion":"SPDX-2.3","packages":[{"name":"a","name":"b"}]}`, ErrInvalid,
+			`bad.json: invalid SBOM: line 1, column 51 (packages[0]): duplicate object member name "name"`},
+		{"JSON repeated name undecided", `{"x": 1, "x": 2, "bomFormat": "CycloneDX"}`, ErrInvalid, `bad.json: invalid SBOM: line 1, column 10: duplicate object member name "x"`},
 		{"no spec version", `{"bomFormat": "CycloneDX"}`, ErrInvalid, "specVersion is missing"},
 		{"too deep", `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[` + deep + `]}`, ErrTooLarge, "nested deeper than 64"},
 		{"XML syntax", "<bom xmlns=\"http://cyclonedx.org/schema/bom/1.5\">\n<components>\n<component>\n</bom>", ErrInvalid, "bad.json: invalid SBOM: line 4: element <component> closed by </bom>"},
@@ -553,5 +574,42 @@ func TestDebianVendorWithoutOS(t *testing.T) {
 	checkInvariants(t, s)
 	if len(s.Unidentified) != 1 || !strings.Contains(s.Unidentified[0].Message, `names no ecosystem`) {
 		t.Errorf("problems %v", s.Unidentified)
+	}
+}
+
+// TestJSONNames: object names match fields as encoding/json matched them,
+// and invalid UTF-8 is replaced rather than refused.
+func TestJSONNames(t *testing.T) {
+	tests := []struct{ name, component string }{
+		{"exact", `{"bom-ref":"r","name":"a","purl":"pkg:npm/a@1"}`},
+		{"other case", `{"BOM-REF":"r","Name":"a","PURL":"pkg:npm/a@1"}`},
+		// Dashes and underscores count: "bomref" is not bom-ref and is
+		// ignored like any unknown name.
+		{"dash counts", `{"bomref":"x","bom_ref":"y","bom-ref":"r","name":"a","purl":"pkg:npm/a@1"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse(strings.NewReader(`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[`+tt.component+`]}`), "a.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.Components) != 1 || s.Components[0].Ref != "r" || s.Components[0].Name != "a" || s.Components[0].PURL != "pkg:npm/a@1" {
+				t.Errorf("components %+v", s.Components)
+			}
+		})
+	}
+	for _, doc := range []string{
+		"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.6\",\"components\":[{\"name\":\"a\xff\",\"purl\":\"pkg:npm/a@1\"}]}",
+		`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"a\ud800","purl":"pkg:npm/a@1"}]}`,
+		"{\"spdxVersion\":\"SPDX-2.3\",\"packages\":[{\"name\":\"a\xff\",\"externalRefs\":[{\"referenceType\":\"purl\",\"referenceLocator\":\"pkg:npm/a@1\"}]}]}",
+	} {
+		s, err := Parse(strings.NewReader(doc), "a.json")
+		if err != nil {
+			t.Errorf("%q: %v", doc, err)
+			continue
+		}
+		if len(s.Components) != 1 || s.Components[0].Name != "a\uFFFD" {
+			t.Errorf("%q: components %+v", doc, s.Components)
+		}
 	}
 }

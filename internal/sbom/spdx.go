@@ -3,7 +3,6 @@ package sbom
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -170,9 +169,8 @@ func tagLine(data []byte, err error) string {
 // reads, under the JSON names of all three versions. tools-golang's JSON
 // reader decodes the whole document three times (into a map for the
 // version, into the version's model, then per package twice more) and
-// checks fields identification never reads; this is one decode of the
-// packages alone, the document scanned once more by encoding/json's
-// validation.
+// checks fields identification never reads; this is one pass over the
+// document that decodes the packages alone (jsonOptions).
 type spdxJSON struct {
 	SPDXVersion string             `json:"spdxVersion"`
 	Name        string             `json:"name"`
@@ -198,7 +196,7 @@ type spdxJSONPackage struct {
 // prefix (stored without it), no purpose before SPDX 2.3.
 func readSPDXJSON(data []byte) (*spdx.Document, string, error) {
 	var d spdxJSON
-	if err := json.Unmarshal(data, &d); err != nil {
+	if err := unmarshalJSON(data, &d); err != nil {
 		return nil, "", errors.New(jsonPlace(data, err))
 	}
 	switch d.SPDXVersion {

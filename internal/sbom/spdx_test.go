@@ -92,6 +92,10 @@ func TestSPDXJSONBad(t *testing.T) {
 		{"version not a string", `{"spdxVersion": 2.3}`, "cannot use JSON number"},
 		{"SPDXID without prefix", `{"spdxVersion": "SPDX-2.3", "packages": [{"SPDXID": "pkg-1"}]}`, `packages[0]: SPDXID "pkg-1"`},
 		{"packages not an array", `{"spdxVersion": "SPDX-2.3", "packages": {}}`, "(packages): cannot use JSON object"},
+		{"truncated", "{\"spdxVersion\": \"SPDX-2.3\",\n \"packages\": [{\"name\": \"a\"", "line 2, column 26: unexpected end of JSON input"},
+		{"syntax", "{\"spdxVersion\": \"SPDX-2.3\",\n \"packages\": [{\"name\": \"a\" \"b\"}]}", "line 2, column 28 (packages[0]): invalid character '\"' after object value (expecting ',' or '}')"},
+		{"name not a string", `{"spdxVersion": "SPDX-2.3", "packages": [{"externalRefs": [{"referenceLocator": true}]}]}`,
+			"line 1, column 81 (packages[0].externalRefs[0].referenceLocator): cannot use JSON boolean as string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
