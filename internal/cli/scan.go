@@ -1,12 +1,12 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +15,10 @@ import (
 	"runtime/debug"
 	"strings"
 	"text/tabwriter"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/finding"
@@ -138,9 +142,7 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	}
 	switch *format {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(out)
+		err = writeJSON(w, out)
 	case "sarif":
 		err = sarif.Write(w, sarif.Input{Tool: sarif.Tool{Name: "vigil", Version: Version, InformationURI: "https://github.com/vigil-psirt/vigil"},
 			Artifact: pos[0], Findings: findings})
@@ -276,6 +278,20 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w (more than %d bytes)", path, sbom.ErrTooLarge, limit)
 	}
 	return data, nil
+}
+
+// writeJSON writes out as encoding/json's Encoder with a two-space indent
+// does, in one pass: json/v2 with the v1 options indents as it encodes,
+// where v1 encodes and then indents the whole document again.
+func writeJSON(w io.Writer, out ScanOutput) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := jsonv2.MarshalWrite(bw, out, jsonv1.DefaultOptionsV1(), jsontext.WithIndent("  ")); err != nil {
+		return err
+	}
+	if err := bw.WriteByte('\n'); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 func scanTable(w io.Writer, out ScanOutput) error {

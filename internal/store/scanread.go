@@ -1,13 +1,12 @@
 package store
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	jsonv2 "github.com/go-json-experiment/json"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -93,12 +92,14 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) ([]vul
 	batch := make([]row, 0, batchRows)
 	err := s.byKeys(ctx, `SELECT id, data FROM vuln_records WHERE id IN (SELECT record_id FROM vuln_keys WHERE (ecosystem, package) IN `,
 		")", keys, func(r scanner) error {
+			// A string takes the driver's copy of the text as it is; a
+			// []byte or sql.RawBytes would copy it once more.
 			var id int64
-			var data sql.RawBytes
+			var data string
 			if err := r.Scan(&id, &data); err != nil {
 				return err
 			}
-			batch = append(batch, row{id, bytes.Clone(data)})
+			batch = append(batch, row{id, []byte(data)})
 			if len(batch) == batchRows {
 				batches <- batch
 				batch = make([]row, 0, batchRows)
@@ -118,28 +119,59 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) ([]vul
 
 // RecordsByAliasesKnown is RecordsByAliases for a caller that already holds
 // some records, by RecordRef in known: those are returned as known has them
-// instead of being decoded again (a scan looks up the aliases of records it
+// instead of being read again (a scan looks up the aliases of records it
 // has just read by their keys, and most lead back to those records). The
-// records read hold their match projection, as MatchRecordsByKeys.
+// IDs are looked up first; only the records not known are read then, and
+// they hold their match projection, as MatchRecordsByKeys.
 func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known map[string]*vuln.Record) ([]vuln.Record, error) {
 	m := map[int64]vuln.Record{}
-	err := s.byAliases(ctx, "id, source, vuln_id, data", ids, func(r scanner) error {
+	var unknown []int64
+	err := s.byAliases(ctx, "id, source, vuln_id", ids, func(r scanner) error {
 		var id int64
 		var source, vulnID string
-		var data sql.RawBytes
-		if err := r.Scan(&id, &source, &vulnID, &data); err != nil {
+		if err := r.Scan(&id, &source, &vulnID); err != nil {
 			return err
 		}
 		if k := known[source+":"+vulnID]; k != nil {
 			m[id] = *k
-			return nil
+		} else {
+			unknown = append(unknown, id)
 		}
-		rec, err := decodeMatchRecord(data)
-		m[id] = rec
-		return err
+		return nil
 	})
+	if err == nil {
+		err = s.byIDs(ctx, "SELECT id, data FROM vuln_records WHERE id IN ", unknown, func(r scanner) error {
+			var id int64
+			var data string
+			if err := r.Scan(&id, &data); err != nil {
+				return err
+			}
+			rec, err := decodeMatchRecord([]byte(data))
+			m[id] = rec
+			return err
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("records by aliases: %w", err)
 	}
 	return sortedRecords(m), nil
+}
+
+// byIDs runs q + "(ids...)" (q ends in "IN ") for the ids and hands each
+// row to fn: on SQLite in one statement reading one JSON array, elsewhere
+// in chunks.
+func (s *Store) byIDs(ctx context.Context, q string, ids []int64, fn func(scanner) error) error {
+	if list, ok := s.jsonList(ids); ok {
+		return s.each(ctx, s.reader(), q+"(SELECT value FROM json_each(?))", []any{list}, fn)
+	}
+	for chunk := range slices.Chunk(ids, byIDsChunk) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		if err := s.each(ctx, s.reader(), q+"("+placeholders(len(chunk))+")", args, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }

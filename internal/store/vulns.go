@@ -494,6 +494,8 @@ func (s *Store) jsonList(v any) (list string, ok bool) {
 	switch v := v.(type) {
 	case []string:
 		valid = len(v) > 0 && !slices.ContainsFunc(v, func(s string) bool { return !utf8.ValidString(s) })
+	case []int64:
+		valid = len(v) > 0
 	case [][2]string:
 		valid = len(v) > 0 && !slices.ContainsFunc(v, func(p [2]string) bool { return !utf8.ValidString(p[0]) || !utf8.ValidString(p[1]) })
 	default:
