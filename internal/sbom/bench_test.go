@@ -42,3 +42,21 @@ func BenchmarkParseDebianHostCycloneDX(b *testing.B) {
 func BenchmarkParseDebianHostSPDX(b *testing.B) {
 	benchmarkParse(b, "sbom-debian-host.spdx.json", 703)
 }
+
+// BenchmarkParseBytesDebootstrap parses the same document in place, as a
+// caller that has read the file already can (Parse copies it first).
+func BenchmarkParseBytesDebootstrap(b *testing.B) {
+	const file = "sbom-debootstrap-bullseye-minbase.cdx.json"
+	data, err := os.ReadFile(sharedtest.Path(b, "peer-outputs", file))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := ParseBytes(data, file)
+		if err != nil || len(s.Components) != 96 {
+			b.Fatal(err)
+		}
+	}
+}

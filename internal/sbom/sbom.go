@@ -150,16 +150,54 @@ func Parse(r io.Reader, name string) (*SBOM, error) {
 
 // ParseFormat reads one SBOM in the given format (one of Formats).
 func ParseFormat(r io.Reader, name, format string) (*SBOM, error) {
-	switch format {
-	case CycloneDXJSON, CycloneDXXML, SPDXJSON, SPDXTag, DpkgStatus:
-	default:
-		return nil, fmt.Errorf("%s: %w %q (want one of %s)", name, ErrFormat, format, strings.Join(Formats, ", "))
+	if err := checkFormat(name, format); err != nil {
+		return nil, err
 	}
 	data, err := readAll(r, name)
 	if err != nil {
 		return nil, err
 	}
 	return parse(data, name, format)
+}
+
+// ParseBytes is Parse of a document already in memory, read in place: data
+// is neither copied nor changed, and the SBOM keeps no reference to it.
+func ParseBytes(data []byte, name string) (*SBOM, error) {
+	if err := checkSize(data, name); err != nil {
+		return nil, err
+	}
+	format, err := detect(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return parse(data, name, format)
+}
+
+// ParseFormatBytes is ParseFormat of a document already in memory, read in
+// place as by ParseBytes.
+func ParseFormatBytes(data []byte, name, format string) (*SBOM, error) {
+	if err := checkFormat(name, format); err != nil {
+		return nil, err
+	}
+	if err := checkSize(data, name); err != nil {
+		return nil, err
+	}
+	return parse(data, name, format)
+}
+
+func checkFormat(name, format string) error {
+	switch format {
+	case CycloneDXJSON, CycloneDXXML, SPDXJSON, SPDXTag, DpkgStatus:
+		return nil
+	}
+	return fmt.Errorf("%s: %w %q (want one of %s)", name, ErrFormat, format, strings.Join(Formats, ", "))
+}
+
+func checkSize(data []byte, name string) error {
+	if len(data) > MaxSize {
+		return fmt.Errorf("%s: %w: more than %d bytes", name, ErrTooLarge, MaxSize)
+	}
+	return nil
 }
 
 func parse(data []byte, name, format string) (s *SBOM, err error) {
@@ -206,8 +244,8 @@ func readAll(r io.Reader, name string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	if len(data) > MaxSize {
-		return nil, fmt.Errorf("%s: %w: more than %d bytes", name, ErrTooLarge, MaxSize)
+	if err := checkSize(data, name); err != nil {
+		return nil, err
 	}
 	return data, nil
 }

@@ -537,6 +537,54 @@ func TestTooLarge(t *testing.T) {
 	}
 }
 
+// TestParseBytes: a document in memory reads as the same document from a
+// reader, and is not changed.
+func TestParseBytes(t *testing.T) {
+	for _, tt := range []struct{ file, format string }{
+		{"small.cdx.json", CycloneDXJSON}, {"small.cdx.xml", CycloneDXXML}, {"small.spdx.json", SPDXJSON}, {"small.spdx", SPDXTag}, {"status", DpkgStatus},
+	} {
+		data, err := os.ReadFile(filepath.Join("testdata", tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig := bytes.Clone(data)
+		want, err := Parse(bytes.NewReader(data), tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ParseBytes(data, tt.file)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.file, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: ParseBytes differs from Parse (-Parse +ParseBytes):\n%s", tt.file, diff)
+		}
+		got, err = ParseFormatBytes(data, tt.file, tt.format)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.file, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: ParseFormatBytes differs from Parse (-Parse +ParseFormatBytes):\n%s", tt.file, diff)
+		}
+		if !bytes.Equal(data, orig) {
+			t.Errorf("%s: the document was changed", tt.file)
+		}
+	}
+	if _, err := ParseFormatBytes([]byte("{}"), "a.json", "rpmdb"); !errors.Is(err, ErrFormat) {
+		t.Errorf("unknown format: %v", err)
+	}
+	if _, err := ParseBytes([]byte("{\"bomFormat\":"), "a.json"); !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), "a.json: ") {
+		t.Errorf("truncated: %v", err)
+	}
+	if testing.Short() {
+		return
+	}
+	huge := bytes.Repeat([]byte(" "), MaxSize+1)
+	if _, err := ParseBytes(huge, "huge.json"); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "huge.json") {
+		t.Errorf("too large: %v", err)
+	}
+}
+
 func TestTooManyComponents(t *testing.T) {
 	var b bytes.Buffer
 	for range MaxComponents + 1 {

@@ -207,11 +207,23 @@ func readSPDXJSON(data []byte) (*spdx.Document, string, error) {
 		return nil, "", fmt.Errorf("unsupported SPDX version: %s", truncate(d.SPDXVersion))
 	}
 	doc := &spdx.Document{SPDXVersion: d.SPDXVersion, DocumentName: d.Name, Packages: make([]*spdx.Package, len(d.Packages))}
+	// The packages and their references are allocated in one array each,
+	// not one by one; refs has its final capacity, so pointers into it
+	// stay valid.
+	nrefs := 0
+	for _, jp := range d.Packages {
+		if jp != nil {
+			nrefs += len(jp.ExternalRefs)
+		}
+	}
+	pkgs := make([]spdx.Package, len(d.Packages))
+	refs := make([]spdx.PackageExternalReference, 0, nrefs)
 	for i, jp := range d.Packages {
 		if jp == nil {
 			continue
 		}
-		p := &spdx.Package{PackageName: jp.Name, PackageVersion: jp.VersionInfo,
+		p := &pkgs[i]
+		*p = spdx.Package{PackageName: jp.Name, PackageVersion: jp.VersionInfo,
 			PackageLicenseConcluded: jp.LicenseConcluded, PackageLicenseDeclared: jp.LicenseDeclared}
 		if jp.SPDXID != "" {
 			id, ok := strings.CutPrefix(jp.SPDXID, "SPDXRef-")
@@ -223,12 +235,16 @@ func readSPDXJSON(data []byte) (*spdx.Document, string, error) {
 		if d.SPDXVersion == "SPDX-2.3" {
 			p.PrimaryPackagePurpose = jp.PrimaryPackagePurpose
 		}
+		if len(jp.ExternalRefs) > 0 {
+			p.PackageExternalReferences = make([]*spdx.PackageExternalReference, 0, len(jp.ExternalRefs))
+		}
 		for _, r := range jp.ExternalRefs {
 			if r == nil {
 				p.PackageExternalReferences = append(p.PackageExternalReferences, nil)
 				continue
 			}
-			p.PackageExternalReferences = append(p.PackageExternalReferences, &spdx.PackageExternalReference{RefType: r.Type, Locator: r.Locator})
+			refs = append(refs, spdx.PackageExternalReference{RefType: r.Type, Locator: r.Locator})
+			p.PackageExternalReferences = append(p.PackageExternalReferences, &refs[len(refs)-1])
 		}
 		doc.Packages[i] = p
 	}
