@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	jsonv2 "github.com/go-json-experiment/json"
 	"runtime"
 	"slices"
 	"sync"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/vigil-psirt/vigil/internal/match"
 	"github.com/vigil-psirt/vigil/internal/vuln"
@@ -28,9 +30,9 @@ func (s *Store) HasRecords(ctx context.Context) (bool, error) {
 }
 
 // matchRecord is the match projection of a stored record: the fields of
-// vuln.Record that matching and findings read. Decoding the JSON into it
-// skips the prose, references and dates (a third of the decoding time of a
-// whole record).
+// vuln.Record that matching and findings read, stored apart from the
+// record's JSON (match_data) so that a scan reads and decodes none of the
+// prose, references and dates.
 type matchRecord struct {
 	ID               string
 	Source           vuln.Source
@@ -46,7 +48,23 @@ type matchRecord struct {
 	DatabaseSpecific *vuln.DatabaseSpecific
 }
 
-// decodeMatchRecord decodes the match projection of a record's JSON.
+// encodeMatchRecord is the JSON of r's match projection, as imports store
+// it in match_data: without the zero fields (a third of the bytes of the
+// record's JSON). json/v2 replaces invalid UTF-8 as encoding/json does for
+// the record's own JSON.
+func encodeMatchRecord(r *vuln.Record) (string, error) {
+	m := matchRecord{ID: r.ID, Source: r.Source, Aliases: r.Aliases, Upstream: r.Upstream, Summary: r.Summary,
+		Withdrawn: r.Withdrawn, Severity: r.Severity, CWEs: r.CWEs, Affected: r.Affected, Configurations: r.Configurations,
+		Exploited: r.Exploited, DatabaseSpecific: r.DatabaseSpecific}
+	b, err := jsonv2.Marshal(m, jsonv2.OmitZeroStructFields(true), jsontext.AllowInvalidUTF8(true))
+	if err != nil {
+		return "", fmt.Errorf("encode match projection: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeMatchRecord decodes the match projection of a record from its
+// match_data or from the JSON of the whole record.
 func decodeMatchRecord(data []byte) (vuln.Record, error) {
 	var m matchRecord
 	if err := jsonv2.Unmarshal(data, &m); err != nil {
@@ -90,7 +108,7 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) ([]vul
 		})
 	}
 	batch := make([]row, 0, batchRows)
-	err := s.byKeys(ctx, `SELECT id, data FROM vuln_records WHERE id IN (SELECT record_id FROM vuln_keys WHERE (ecosystem, package) IN `,
+	err := s.byKeys(ctx, `SELECT id, match_data FROM vuln_records WHERE id IN (SELECT record_id FROM vuln_keys WHERE (ecosystem, package) IN `,
 		")", keys, func(r scanner) error {
 			// A string takes the driver's copy of the text as it is; a
 			// []byte or sql.RawBytes would copy it once more.
@@ -140,7 +158,7 @@ func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known m
 		return nil
 	})
 	if err == nil {
-		err = s.byIDs(ctx, "SELECT id, data FROM vuln_records WHERE id IN ", unknown, func(r scanner) error {
+		err = s.byIDs(ctx, "SELECT id, match_data FROM vuln_records WHERE id IN ", unknown, func(r scanner) error {
 			var id int64
 			var data string
 			if err := r.Scan(&id, &data); err != nil {

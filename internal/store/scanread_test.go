@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -160,4 +161,80 @@ func TestScanReadsMany(t *testing.T) {
 			diff(t, c.name+": RecordsByAliasesKnown", want, refsOf(got))
 		}
 	})
+}
+
+// TestMatchDataMigration: migration 0010 derives the match projection of
+// the records stored before it, and a scan reads from it what it reads from
+// the projection an import writes, on both databases.
+func TestMatchDataMigration(t *testing.T) {
+	t.Parallel()
+	storetest.EachConfig(t, func(t *testing.T, cfg store.Config) {
+		ctx := context.Background()
+		s, err := store.Open(ctx, cfg)
+		must(t, err)
+		defer s.Close()
+		must(t, s.MigrateTo(ctx, 9))
+		recs := []vuln.Record{
+			newRecord("A", func(r *vuln.Record) {
+				r.Upstream, r.Related = []string{"CVE-UP-A"}, []string{"GHSA-x"}
+				r.Withdrawn = ptr(t0)
+				r.Exploited = &vuln.Exploitation{DateAdded: t0, DueDate: t0.AddDate(0, 0, 21), RequiredAction: "patch"}
+				r.DatabaseSpecific = &vuln.DatabaseSpecific{NVDStatus: "Analyzed"}
+				r.Details = "a NUL \x00 in the prose"
+			}),
+			newRecord("B", func(r *vuln.Record) { r.Summary = "<b>&</b> \u2603" }),
+		}
+		for i, r := range recs {
+			data, err := json.Marshal(r)
+			must(t, err)
+			_, err = s.DB().ExecContext(ctx, rebind(s, `INSERT INTO vuln_records (source, vuln_id, feed, hash, data) VALUES (?, ?, 'osv/Go', ?, ?)`),
+				string(r.Source), r.ID, fmt.Sprint("hash", i), string(data))
+			must(t, err)
+			_, err = s.DB().ExecContext(ctx, rebind(s, `INSERT INTO vuln_keys (ecosystem, package, record_id)
+				SELECT 'Go', ?, id FROM vuln_records WHERE vuln_id = ?`), "example.com/"+strings.ToLower(r.ID), r.ID)
+			must(t, err)
+		}
+		_, err = s.Migrate(ctx)
+		must(t, err)
+		keys := []match.Key{{Ecosystem: "Go", Package: "example.com/a"}, {Ecosystem: "Go", Package: "example.com/b"}}
+		migrated, err := s.MatchRecordsByKeys(ctx, keys)
+		must(t, err)
+		want := make([]vuln.Record, len(recs))
+		for i, r := range recs {
+			want[i] = project(r)
+		}
+		diff(t, "projection derived by the migration", want, migrated)
+		var proj string
+		must(t, s.DB().QueryRowContext(ctx, `SELECT match_data FROM vuln_records WHERE vuln_id = 'B'`).Scan(&proj))
+		for _, field := range []string{"Details", "References", "Related", "Published", "Modified"} {
+			if strings.Contains(proj, `"`+field+`"`) {
+				t.Errorf("match_data of B after the migration holds %s: %s", field, proj)
+			}
+		}
+
+		// Imported again unchanged (same JSON, other hash): written anew.
+		_, err = s.ImportRecords(ctx, "osv/Go", recs, true)
+		must(t, err)
+		imported, err := s.MatchRecordsByKeys(ctx, keys)
+		must(t, err)
+		diff(t, "projection written by an import", want, imported)
+	})
+}
+
+// rebind turns ? placeholders into PostgreSQL's $n where needed.
+func rebind(s *store.Store, q string) string {
+	if s.Dialect() != "postgres" {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range q {
+		if c == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }

@@ -54,6 +54,7 @@ type encodedRecord struct {
 	rec     *vuln.Record
 	ref     string
 	data    string
+	match   string // the match projection's JSON
 	hash    string
 	aliases []string
 	keys    []match.Key
@@ -90,8 +91,12 @@ func encodeRecord(r *vuln.Record) (encodedRecord, error) {
 	if len(data) > MaxRecordSize {
 		return encodedRecord{}, fmt.Errorf("%d bytes of JSON, at most %d", len(data), MaxRecordSize)
 	}
+	proj, err := encodeMatchRecord(r)
+	if err != nil {
+		return encodedRecord{}, err
+	}
 	sum := sha256.Sum256([]byte(data))
-	e := encodedRecord{rec: r, ref: RecordRef(r), data: data, hash: hex.EncodeToString(sum[:])}
+	e := encodedRecord{rec: r, ref: RecordRef(r), data: data, match: proj, hash: hex.EncodeToString(sum[:])}
 	for _, a := range slices.Concat(r.Aliases, r.Upstream) {
 		if a != "" && !slices.Contains(e.aliases, a) {
 			e.aliases = append(e.aliases, a)
@@ -307,14 +312,14 @@ func (s *Store) importRecords(ctx context.Context, feed string, encs []encodedRe
 		return st, err
 	}
 	if len(updated) > 0 {
-		up, err := s.prepare(ctx, `UPDATE vuln_records SET feed = ?, hash = ?, data = ? WHERE id = ?`)
+		up, err := s.prepare(ctx, `UPDATE vuln_records SET feed = ?, hash = ?, data = ?, match_data = ? WHERE id = ?`)
 		if err != nil {
 			return st, err
 		}
 		defer up.Close()
 		for _, i := range updated {
 			e := &encs[i]
-			if _, err := up.ExecContext(ctx, feed, e.hash, e.data, e.id); err != nil {
+			if _, err := up.ExecContext(ctx, feed, e.hash, e.data, e.match, e.id); err != nil {
 				return st, normalize(err)
 			}
 		}
@@ -331,9 +336,9 @@ func (s *Store) importRecords(ctx context.Context, feed string, encs []encodedRe
 	rows := make([][]any, len(added))
 	for j, i := range added {
 		e := &encs[i]
-		rows[j] = []any{string(e.rec.Source), e.rec.ID, feed, e.hash, e.data}
+		rows[j] = []any{string(e.rec.Source), e.rec.ID, feed, e.hash, e.data, e.match}
 	}
-	err = s.insertBatches(ctx, `INSERT INTO vuln_records (source, vuln_id, feed, hash, data) VALUES `, ` RETURNING id, source, vuln_id`,
+	err = s.insertBatches(ctx, `INSERT INTO vuln_records (source, vuln_id, feed, hash, data, match_data) VALUES `, ` RETURNING id, source, vuln_id`,
 		rows, func(r scanner) error {
 			x, err := scanRef(r)
 			if err != nil {
