@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -79,9 +78,9 @@ func runSBOM(ctx context.Context, e *env, args []string) error {
 	}
 	var doc *sbom.SBOM
 	if *format != "" {
-		doc, err = sbom.ParseFormat(bytes.NewReader(data), fs.Arg(0), *format)
+		doc, err = sbom.ParseFormatBytes(data, fs.Arg(0), *format)
 	} else {
-		doc, err = sbom.Parse(bytes.NewReader(data), fs.Arg(0))
+		doc, err = sbom.ParseBytes(data, fs.Arg(0))
 	}
 	if err != nil {
 		return err

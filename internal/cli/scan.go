@@ -127,10 +127,14 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	if st, err := os.Stat(pos[0]); err == nil && st.Size() <= maxLowGCSize {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
-	findings, out, err := scan(ctx, e, c, pos[0], *sbomFormat, casework.ScanOptions{Distro: *distro, Product: *productSlug, Release: *release, CPE: *cpe || c.CPEMatching})
+	findings, out, closeStore, err := scan(ctx, e, c, pos[0], *sbomFormat, casework.ScanOptions{Distro: *distro, Product: *productSlug, Release: *release, CPE: *cpe || c.CPEMatching})
 	if err != nil {
 		return &exitError{code: exitScanError, err: err}
 	}
+	// The store closes while the report is written.
+	closed := make(chan struct{})
+	go func() { closeStore(); close(closed) }()
+	defer func() { <-closed }()
 	w := e.stdout
 	if *output != "" {
 		f, err := os.Create(*output)
@@ -170,7 +174,9 @@ func runScan(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func scan(ctx context.Context, e *env, c Config, path, sbomFormat string, o casework.ScanOptions) ([]finding.Finding, ScanOutput, error) {
+// scan scans the SBOM at path. On success the store is still open: the
+// caller closes it with closeStore.
+func scan(ctx context.Context, e *env, c Config, path, sbomFormat string, o casework.ScanOptions) (_ []finding.Finding, _ ScanOutput, closeStore func(), err error) {
 	var out ScanOutput
 	// The store opens (its schema read, its version checked) and the policy
 	// loads on another goroutine while the SBOM is read and parsed.
@@ -187,25 +193,29 @@ func scan(ctx context.Context, e *env, c Config, path, sbomFormat string, o case
 	doc, sum, err := readSBOM(path, sbomFormat)
 	st := <-openc
 	if st.err == nil {
-		defer st.close()
+		defer func() {
+			if err != nil {
+				st.close()
+			}
+		}()
 	}
 	if err != nil {
-		return nil, out, err
+		return nil, out, nil, err
 	}
 	if st.err != nil {
-		return nil, out, st.err
+		return nil, out, nil, st.err
 	}
 	out.SBOM = ScanSBOM{Path: path, Name: doc.Name, Format: doc.Format, SHA256: hex.EncodeToString(sum[:]),
 		Components: len(doc.Components), Unidentified: doc.Unidentified}
 	fs, err := st.svc.Scan(ctx, doc, o)
 	if err != nil {
-		return nil, out, err
+		return nil, out, nil, err
 	}
 	if fs == nil {
 		fs = []finding.Finding{}
 	}
 	out.Findings = fs
-	return fs, out, nil
+	return fs, out, st.close, nil
 }
 
 // readSBOM reads and parses the SBOM at path, in sbomFormat or the format
@@ -217,9 +227,9 @@ func readSBOM(path, sbomFormat string) (*sbom.SBOM, [sha256.Size]byte, error) {
 	}
 	var doc *sbom.SBOM
 	if sbomFormat != "" {
-		doc, err = sbom.ParseFormat(bytes.NewReader(data), path, sbomFormat)
+		doc, err = sbom.ParseFormatBytes(data, path, sbomFormat)
 	} else {
-		doc, err = sbom.Parse(bytes.NewReader(data), path)
+		doc, err = sbom.ParseBytes(data, path)
 	}
 	return doc, sha256.Sum256(data), err
 }
