@@ -58,7 +58,7 @@ func (s *Service) Scan(ctx context.Context, doc *sbom.SBOM, o ScanOptions) ([]fi
 			comps[i].Distro = mc.Release
 		}
 	}
-	records, err := s.Store.MatchRecordsByKeys(ctx, componentKeys(comps))
+	records, rows, err := s.Store.MatchRecordsByKeys(ctx, componentKeys(comps))
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (s *Service) Scan(ctx context.Context, doc *sbom.SBOM, o ScanOptions) ([]fi
 			hits[c.ID] = all[i]
 		}
 	}
-	lookup, err := scanLookup(ctx, s.Store, hits, records)
+	lookup, err := scanLookup(ctx, s.Store, hits, records, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +278,7 @@ func (s *Service) ReleasePlans(ctx context.Context) ([]finding.Plan, error) {
 // scanLookup is lookupFor for a scan, which has just read the records of
 // its components' keys: the alias lookup reuses those instead of decoding
 // them again (most aliases of an OSV record lead back to itself).
-func scanLookup(ctx context.Context, st *store.Store, hits map[int64][]match.Hit, records []vuln.Record) (finding.Lookup, error) {
+func scanLookup(ctx context.Context, st *store.Store, hits map[int64][]match.Hit, records []vuln.Record, rows []int64) (finding.Lookup, error) {
 	idSet := map[string]bool{}
 	for _, hs := range hits {
 		for _, h := range hs {
@@ -294,9 +294,9 @@ func scanLookup(ctx context.Context, st *store.Store, hits map[int64][]match.Hit
 	if len(idSet) == 0 {
 		return func(string) []*vuln.Record { return nil }, nil
 	}
-	known := make(map[string]*vuln.Record, len(records))
+	known := make(map[int64]*vuln.Record, len(records))
 	for i := range records {
-		known[store.RecordRef(&records[i])] = &records[i]
+		known[rows[i]] = &records[i]
 	}
 	recs, err := st.RecordsByAliasesKnown(ctx, slices.Sorted(maps.Keys(idSet)), known)
 	if err != nil {

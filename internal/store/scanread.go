@@ -80,8 +80,9 @@ func decodeMatchRecord(data []byte) (vuln.Record, error) {
 // severity, CWEs, affected, configurations, exploitation, database
 // specifics), without details, references, related IDs and dates. The
 // records are decoded by other goroutines while the query steps on, in
-// batches of raw rows.
-func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) ([]vuln.Record, error) {
+// batches of raw rows. rows[i] is the stored row of records[i], for
+// RecordsByAliasesKnown.
+func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) (records []vuln.Record, rows []int64, err error) {
 	type row struct {
 		id   int64
 		data []byte
@@ -108,7 +109,7 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) ([]vul
 		})
 	}
 	batch := make([]row, 0, batchRows)
-	err := s.byKeys(ctx, `SELECT id, match_data FROM vuln_records WHERE id IN (SELECT record_id FROM vuln_keys WHERE (ecosystem, package) IN `,
+	err = s.byKeys(ctx, `SELECT id, match_data FROM vuln_records WHERE id IN (SELECT record_id FROM vuln_keys WHERE (ecosystem, package) IN `,
 		")", keys, func(r scanner) error {
 			// A string takes the driver's copy of the text as it is; a
 			// []byte or sql.RawBytes would copy it once more.
@@ -130,27 +131,33 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) ([]vul
 	close(batches)
 	workers.Wait()
 	if err = cmp.Or(err, decErr); err != nil {
-		return nil, fmt.Errorf("records by keys: %w", err)
+		return nil, nil, fmt.Errorf("records by keys: %w", err)
 	}
-	return sortedRecords(m), nil
+	records, rows = sortedRows(m)
+	return records, rows, nil
 }
 
 // RecordsByAliasesKnown is RecordsByAliases for a caller that already holds
-// some records, by RecordRef in known: those are returned as known has them
-// instead of being read again (a scan looks up the aliases of records it
-// has just read by their keys, and most lead back to those records). The
-// IDs are looked up first; only the records not known are read then, and
-// they hold their match projection, as MatchRecordsByKeys.
-func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known map[string]*vuln.Record) ([]vuln.Record, error) {
+// some records, by stored row in known (as MatchRecordsByKeys returns
+// them): those are returned as known has them instead of being read again
+// (a scan looks up the aliases of records it has just read by their keys,
+// and most lead back to those records). The rows are looked up in the
+// alias index alone; only the records not known are read then, and they
+// hold their match projection, as MatchRecordsByKeys.
+func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known map[int64]*vuln.Record) ([]vuln.Record, error) {
 	m := map[int64]vuln.Record{}
 	var unknown []int64
-	err := s.byAliases(ctx, "id, source, vuln_id", ids, func(r scanner) error {
+	seen := map[int64]bool{}
+	err := s.byStrings(ctx, `SELECT DISTINCT record_id FROM vuln_aliases WHERE alias IN `, "", ids, func(r scanner) error {
 		var id int64
-		var source, vulnID string
-		if err := r.Scan(&id, &source, &vulnID); err != nil {
+		if err := r.Scan(&id); err != nil {
 			return err
 		}
-		if k := known[source+":"+vulnID]; k != nil {
+		if seen[id] {
+			return nil // a row of an earlier chunk
+		}
+		seen[id] = true
+		if k := known[id]; k != nil {
 			m[id] = *k
 		} else {
 			unknown = append(unknown, id)

@@ -57,7 +57,10 @@ func TestScanReads(t *testing.T) {
 		// decoded again; the others are read.
 		held := a
 		held.Summary = "as the caller holds it"
-		got, err := r.RecordsByAliasesKnown(ctx, []string{"CVE-A", "A", "CVE-B"}, map[string]*vuln.Record{"osv:A": &held})
+		recsA, rowsA, err := r.MatchRecordsByKeys(ctx, []match.Key{{Ecosystem: "Go", Package: "example.com/a"}})
+		must(t, err)
+		diff(t, "MatchRecordsByKeys of A", []string{"osv:A"}, refsOf(recsA))
+		got, err := r.RecordsByAliasesKnown(ctx, []string{"CVE-A", "A", "CVE-B"}, map[int64]*vuln.Record{rowsA[0]: &held})
 		must(t, err)
 		diff(t, "RecordsByAliasesKnown", []vuln.Record{held, project(b), project(dsa)}, got)
 		want, err := r.RecordsByAliases(ctx, []string{"CVE-A", "A", "CVE-B"})
@@ -76,7 +79,7 @@ func TestScanReads(t *testing.T) {
 		for i := range full {
 			full[i] = project(full[i])
 		}
-		lean, err := r.MatchRecordsByKeys(ctx, []match.Key{{Ecosystem: "Go", Package: "example.com/a"}, {Ecosystem: "Go", Package: "example.com/b"}})
+		lean, _, err := r.MatchRecordsByKeys(ctx, []match.Key{{Ecosystem: "Go", Package: "example.com/a"}, {Ecosystem: "Go", Package: "example.com/b"}})
 		must(t, err)
 		diff(t, "MatchRecordsByKeys", full, lean)
 
@@ -147,9 +150,19 @@ func TestScanReadsMany(t *testing.T) {
 			{"many", keys, ids},
 			{"with invalid UTF-8", append(slices.Clone(keys), match.Key{Ecosystem: "Go", Package: "example.com/\xff"}), append(slices.Clone(ids), "CVE-\xff")},
 		} {
-			got, err := r.MatchRecordsByKeys(ctx, c.keys)
+			got, rows, err := r.MatchRecordsByKeys(ctx, c.keys)
 			must(t, err)
 			diff(t, c.name+": MatchRecordsByKeys", want, refsOf(got))
+			if len(rows) != len(got) {
+				t.Errorf("%s: MatchRecordsByKeys: %d rows for %d records", c.name, len(rows), len(got))
+			}
+			known := map[int64]*vuln.Record{}
+			for i := range rows[:len(rows)/2] {
+				known[rows[i]] = &got[i]
+			}
+			got, err = r.RecordsByAliasesKnown(ctx, c.ids, known)
+			must(t, err)
+			diff(t, c.name+": RecordsByAliasesKnown, half known", want, refsOf(got))
 			got, err = r.RecordsByKeys(ctx, c.keys)
 			must(t, err)
 			diff(t, c.name+": RecordsByKeys", want, refsOf(got))
@@ -197,13 +210,18 @@ func TestMatchDataMigration(t *testing.T) {
 		_, err = s.Migrate(ctx)
 		must(t, err)
 		keys := []match.Key{{Ecosystem: "Go", Package: "example.com/a"}, {Ecosystem: "Go", Package: "example.com/b"}}
-		migrated, err := s.MatchRecordsByKeys(ctx, keys)
+		migrated, _, err := s.MatchRecordsByKeys(ctx, keys)
 		must(t, err)
 		want := make([]vuln.Record, len(recs))
 		for i, r := range recs {
 			want[i] = project(r)
 		}
 		diff(t, "projection derived by the migration", want, migrated)
+		// Each record is found by its own ID through the aliases the
+		// migration added.
+		byID, err := s.RecordsByAliases(ctx, []string{"A", "B"})
+		must(t, err)
+		diff(t, "records by their own IDs after the migration", []string{"osv:A", "osv:B"}, refsOf(byID))
 		var proj string
 		must(t, s.DB().QueryRowContext(ctx, `SELECT match_data FROM vuln_records WHERE vuln_id = 'B'`).Scan(&proj))
 		for _, field := range []string{"Details", "References", "Related", "Published", "Modified"} {
@@ -215,7 +233,7 @@ func TestMatchDataMigration(t *testing.T) {
 		// Imported again unchanged (same JSON, other hash): written anew.
 		_, err = s.ImportRecords(ctx, "osv/Go", recs, true)
 		must(t, err)
-		imported, err := s.MatchRecordsByKeys(ctx, keys)
+		imported, _, err := s.MatchRecordsByKeys(ctx, keys)
 		must(t, err)
 		diff(t, "projection written by an import", want, imported)
 	})

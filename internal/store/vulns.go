@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -97,7 +98,9 @@ func encodeRecord(r *vuln.Record) (encodedRecord, error) {
 	}
 	sum := sha256.Sum256([]byte(data))
 	e := encodedRecord{rec: r, ref: RecordRef(r), data: data, match: proj, hash: hex.EncodeToString(sum[:])}
-	for _, a := range slices.Concat(r.Aliases, r.Upstream) {
+	// The record's own ID is one of its aliases: a lookup by ID is then
+	// one index probe per ID (vuln_aliases), not two.
+	for _, a := range slices.Concat([]string{r.ID}, r.Aliases, r.Upstream) {
 		if a != "" && !slices.Contains(e.aliases, a) {
 			e.aliases = append(e.aliases, a)
 		}
@@ -421,6 +424,18 @@ func sortedRecords(m map[int64]vuln.Record) []vuln.Record {
 	return out
 }
 
+// sortedRows is sortedRecords with the row of each record: rows[i] is
+// records[i]'s.
+func sortedRows(m map[int64]vuln.Record) (records []vuln.Record, rows []int64) {
+	rows = slices.Collect(maps.Keys(m))
+	slices.SortFunc(rows, func(a, b int64) int { return compareRecords(m[a], m[b]) })
+	records = make([]vuln.Record, len(rows))
+	for i, id := range rows {
+		records[i] = m[id]
+	}
+	return records, rows
+}
+
 func compareRecords(a, b vuln.Record) int {
 	return cmp.Or(strings.Compare(string(a.Source), string(b.Source)), strings.Compare(a.ID, b.ID))
 }
@@ -457,30 +472,30 @@ func (s *Store) RecordsByAliases(ctx context.Context, ids []string) ([]vuln.Reco
 }
 
 // byAliases hands fn the cols of each record whose ID or one of whose
-// aliases is one of ids. On SQLite the IDs are one JSON array that
-// json_each reads: a statement of one placeholder per ID (twice) costs more
-// to prepare than to run.
+// aliases is one of ids: vuln_aliases holds both.
 func (s *Store) byAliases(ctx context.Context, cols string, ids []string, fn func(scanner) error) error {
-	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	return s.byStrings(ctx, `SELECT `+cols+` FROM vuln_records WHERE id IN (SELECT record_id FROM vuln_aliases WHERE alias IN `, ")", ids, fn)
+}
+
+// byStrings runs q + "(strs...)" + suffix (q ends in "IN ") for the
+// distinct strs and hands each row to fn. On SQLite they are one JSON
+// array that json_each reads (a statement of one placeholder per string
+// costs more to prepare than to run), elsewhere chunks of placeholders.
+func (s *Store) byStrings(ctx context.Context, q, suffix string, strs []string, fn func(scanner) error) error {
+	strs = slices.Compact(slices.Sorted(slices.Values(strs)))
 	if s.dialect == dialectPostgres {
-		// PostgreSQL's text holds UTF-8 only: no stored ID is anything else.
-		ids = slices.DeleteFunc(ids, func(id string) bool { return !utf8.ValidString(id) })
+		// PostgreSQL's text holds UTF-8 only: no stored text is anything else.
+		strs = slices.DeleteFunc(strs, func(s string) bool { return !utf8.ValidString(s) })
 	}
-	if list, ok := s.jsonList(ids); ok {
-		return s.each(ctx, s.reader(), `WITH ids(v) AS (SELECT value FROM json_each(?))
-			SELECT `+cols+` FROM vuln_records WHERE id IN (
-				SELECT r.id FROM ids JOIN vuln_records r ON r.vuln_id = ids.v
-				UNION ALL SELECT a.record_id FROM ids JOIN vuln_aliases a ON a.alias = ids.v)`, []any{list}, fn)
+	if list, ok := s.jsonList(strs); ok {
+		return s.each(ctx, s.reader(), q+`(SELECT value FROM json_each(?))`+suffix, []any{list}, fn)
 	}
-	for chunk := range slices.Chunk(ids, byIDsChunk) {
-		args := make([]any, 0, 2*len(chunk))
-		for _, id := range chunk {
-			args = append(args, id)
+	for chunk := range slices.Chunk(strs, byIDsChunk) {
+		args := make([]any, len(chunk))
+		for i, str := range chunk {
+			args[i] = str
 		}
-		args = append(args, args...)
-		ph := placeholders(len(chunk))
-		if err := s.each(ctx, s.reader(), `SELECT `+cols+` FROM vuln_records WHERE vuln_id IN (`+ph+`)
-			OR id IN (SELECT record_id FROM vuln_aliases WHERE alias IN (`+ph+`))`, args, fn); err != nil {
+		if err := s.each(ctx, s.reader(), q+`(`+placeholders(len(chunk))+`)`+suffix, args, fn); err != nil {
 			return err
 		}
 	}

@@ -8,3 +8,8 @@ ALTER TABLE vuln_records ADD COLUMN match_data text NOT NULL DEFAULT '';
 UPDATE vuln_records SET match_data = CASE
     WHEN strpos(data, '\u0000') = 0 THEN (data::jsonb - 'Details' - 'References' - 'Related' - 'Published' - 'Modified')::text
     ELSE data END;
+
+-- Each record's own ID is one of its aliases too: a lookup by ID (the
+-- findings of a scan look up every ID and alias they name) is then one
+-- index probe per ID, not one in vuln_aliases and one in vuln_records.
+INSERT INTO vuln_aliases (alias, record_id) SELECT vuln_id, id FROM vuln_records ON CONFLICT DO NOTHING;
