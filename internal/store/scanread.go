@@ -91,7 +91,7 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) (recor
 	batches := make(chan []row, runtime.GOMAXPROCS(0))
 	var (
 		mu      sync.Mutex
-		m       = map[int64]vuln.Record{}
+		decoded []rowRecord
 		decErr  error
 		workers sync.WaitGroup
 	)
@@ -101,7 +101,7 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) (recor
 				for _, r := range b {
 					rec, err := decodeMatchRecord(r.data)
 					mu.Lock()
-					m[r.id] = rec
+					decoded = append(decoded, rowRecord{r.id, rec})
 					decErr = cmp.Or(decErr, err)
 					mu.Unlock()
 				}
@@ -133,7 +133,7 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) (recor
 	if err = cmp.Or(err, decErr); err != nil {
 		return nil, nil, fmt.Errorf("records by keys: %w", err)
 	}
-	records, rows = sortedRows(m)
+	records, rows = sortedRows(decoded)
 	return records, rows, nil
 }
 
@@ -145,7 +145,7 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) (recor
 // alias index alone; only the records not known are read then, and they
 // hold their match projection, as MatchRecordsByKeys.
 func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known map[int64]*vuln.Record) ([]vuln.Record, error) {
-	m := map[int64]vuln.Record{}
+	var out []rowRecord
 	var unknown []int64
 	seen := map[int64]bool{}
 	err := s.byStrings(ctx, `SELECT DISTINCT record_id FROM vuln_aliases WHERE alias IN `, "", ids, func(r scanner) error {
@@ -158,7 +158,7 @@ func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known m
 		}
 		seen[id] = true
 		if k := known[id]; k != nil {
-			m[id] = *k
+			out = append(out, rowRecord{id, *k})
 		} else {
 			unknown = append(unknown, id)
 		}
@@ -172,14 +172,15 @@ func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known m
 				return err
 			}
 			rec, err := decodeMatchRecord([]byte(data))
-			m[id] = rec
+			out = append(out, rowRecord{id, rec})
 			return err
 		})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("records by aliases: %w", err)
 	}
-	return sortedRecords(m), nil
+	records, _ := sortedRows(out)
+	return records, nil
 }
 
 // byIDs runs q + "(ids...)" (q ends in "IN ") for the ids and hands each

@@ -128,16 +128,26 @@ func TestScanReadsMany(t *testing.T) {
 			keys = append(keys, match.Key{Ecosystem: "Go", Package: "example.com/" + strings.ToLower(id)})
 			ids = append(ids, "CVE-"+id)
 		}
+		// A record of two packages whose keys fall in the first and the
+		// last chunk of a query on PostgreSQL: read twice, kept once.
+		multi := newRecord("MULTI", func(r *vuln.Record) {
+			r.Affected = append(r.Affected, r.Affected[0], r.Affected[0])
+			r.Affected[1].Package, r.Affected[2].Package = "example.com/aaa-first", "example.com/zzz-last"
+		})
+		recs = append(recs, multi)
+		keys = append(keys, match.Key{Ecosystem: "Go", Package: "example.com/aaa-first"}, match.Key{Ecosystem: "Go", Package: "example.com/zzz-last"})
+		ids = append(ids, "CVE-MULTI")
 		_, err = w.ImportRecords(ctx, "osv/Go", recs, true)
 		must(t, err)
 		for i := range 1000 {
 			keys = append(keys, match.Key{Ecosystem: "Go", Package: fmt.Sprintf("example.com/none-%d", i)})
 			ids = append(ids, fmt.Sprintf("CVE-NONE-%d", i))
 		}
-		want := make([]string, len(recs))
-		for i, rec := range recs {
-			want[i] = "osv:" + rec.ID
+		var want []string
+		for _, rec := range recs {
+			want = append(want, "osv:"+rec.ID)
 		}
+		slices.Sort(want)
 
 		r, err := store.OpenReadOnly(ctx, cfg)
 		must(t, err)

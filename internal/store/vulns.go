@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -424,14 +423,22 @@ func sortedRecords(m map[int64]vuln.Record) []vuln.Record {
 	return out
 }
 
-// sortedRows is sortedRecords with the row of each record: rows[i] is
+// rowRecord is a record with its stored row.
+type rowRecord struct {
+	row int64
+	rec vuln.Record
+}
+
+// sortedRows orders rs by source and ID, drops a row read twice (by two
+// chunks of a query), and returns their records and rows: rows[i] is
 // records[i]'s.
-func sortedRows(m map[int64]vuln.Record) (records []vuln.Record, rows []int64) {
-	rows = slices.Collect(maps.Keys(m))
-	slices.SortFunc(rows, func(a, b int64) int { return compareRecords(m[a], m[b]) })
-	records = make([]vuln.Record, len(rows))
-	for i, id := range rows {
-		records[i] = m[id]
+func sortedRows(rs []rowRecord) (records []vuln.Record, rows []int64) {
+	slices.SortFunc(rs, func(a, b rowRecord) int { return compareRecords(a.rec, b.rec) })
+	rs = slices.CompactFunc(rs, func(a, b rowRecord) bool { return a.row == b.row })
+	records = make([]vuln.Record, len(rs))
+	rows = make([]int64, len(rs))
+	for i := range rs {
+		records[i], rows[i] = rs[i].rec, rs[i].row
 	}
 	return records, rows
 }
