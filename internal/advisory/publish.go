@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -177,7 +178,7 @@ func StatusFor(rev Revision, productSlug string, v product.Version) (Statement, 
 // VEX format takes (pkg:type/..., no white space, at most 1000 bytes), else
 // a generic purl of its name and version.
 func (c ComponentRef) Key() string {
-	if len(c.PURL) <= 1000 && purlRE.MatchString(c.PURL) && utf8.ValidString(c.PURL) && !strings.ContainsAny(c.PURL, " \t\r\n") {
+	if len(c.PURL) <= 1000 && purlRE().MatchString(c.PURL) && utf8.ValidString(c.PURL) && !strings.ContainsAny(c.PURL, " \t\r\n") {
 		return c.PURL
 	}
 	name := strings.TrimSpace(c.Name)
@@ -192,7 +193,7 @@ func (c ComponentRef) Key() string {
 }
 
 // purlRE is the CSAF 2.0 schema's pattern of a purl.
-var purlRE = regexp.MustCompile(`^pkg:[A-Za-z\.\-\+][A-Za-z0-9\.\-\+]*/.+`)
+var purlRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^pkg:[A-Za-z\.\-\+][A-Za-z0-9\.\-\+]*/.+`) })
 
 // Clip trims s, makes it valid UTF-8 and cuts it to at most n bytes on a
 // rune boundary, marking a cut with "…".

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/vigil-psirt/vigil/internal/finding"
 	"github.com/vigil-psirt/vigil/internal/match"
@@ -89,25 +92,37 @@ func (s *Service) Scan(ctx context.Context, doc *sbom.SBOM, o ScanOptions) ([]fi
 	if o.Product == "" {
 		rules = slices.DeleteFunc(rules, func(r finding.Rule) bool { return r.Product != "" })
 	}
-	var out []finding.Finding
-	seen := map[string]bool{}
-	for _, c := range comps {
-		if hits[c.ID] == nil {
-			continue
+	// The findings of each component are built on every core (they are
+	// independent: the policy, rules and lookup are only read), then kept in
+	// component order, each vulnerability of a package and version once.
+	built := make([][]finding.Finding, len(comps))
+	inParallel(len(comps), func(i int) {
+		if c := comps[i]; hits[c.ID] != nil {
+			fc := findingComponent(c)
+			fc.ID = 0
+			built[i] = finding.Build(s.Policy, fc, hits[c.ID], lookup)
 		}
-		fc := findingComponent(c)
-		fc.ID = 0
-		for _, f := range finding.Build(s.Policy, fc, hits[c.ID], lookup) {
-			if seen[identity(f)] {
-				continue
+	})
+	n := 0
+	for _, fs := range built {
+		n += len(fs)
+	}
+	out := make([]finding.Finding, 0, n)
+	seen := make(map[string]bool, n)
+	for _, fs := range built {
+		for _, f := range fs {
+			if id := identity(f); !seen[id] {
+				seen[id] = true
+				out = append(out, f)
 			}
-			seen[identity(f)] = true
-			f.DetectedAt = now
-			finding.Decide(s.Policy, &f, rules, finding.Target{Product: o.Product, Release: o.Release, Finding: &f}, now)
-			f.CRA = finding.CRAClocks(s.Policy, &f)
-			out = append(out, f)
 		}
 	}
+	inParallel(len(out), func(i int) {
+		f := &out[i]
+		f.DetectedAt = now
+		finding.Decide(s.Policy, f, rules, finding.Target{Product: o.Product, Release: o.Release, Finding: f}, now)
+		f.CRA = finding.CRAClocks(s.Policy, f)
+	})
 	slices.SortStableFunc(out, func(a, b finding.Finding) int {
 		if a.Severity != b.Severity {
 			return int(b.Severity) - int(a.Severity)
@@ -302,12 +317,27 @@ func scanLookup(ctx context.Context, st *store.Store, hits map[int64][]match.Hit
 	if err != nil {
 		return nil, err
 	}
-	byID := map[string][]*vuln.Record{}
-	for i := range recs {
-		r := &recs[i]
-		for _, id := range append([]string{r.ID}, r.Aliases...) {
+	byID := make(map[string][]*vuln.Record, len(idSet))
+	for _, r := range recs {
+		byID[r.ID] = append(byID[r.ID], r)
+		for _, id := range r.Aliases {
 			byID[id] = append(byID[id], r)
 		}
 	}
 	return func(id string) []*vuln.Record { return byID[id] }, nil
+}
+
+// inParallel calls fn(0) ... fn(n-1) on as many goroutines as there are
+// cores, each taking the next index.
+func inParallel(n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -294,7 +294,7 @@ func readBounded(path string, limit int64) ([]byte, error) {
 // does, in one pass: json/v2 with the v1 options indents as it encodes,
 // where v1 encodes and then indents the whole document again.
 func writeJSON(w io.Writer, out ScanOutput) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
+	bw := bufio.NewWriterSize(w, 32<<10)
 	if err := jsonv2.MarshalWrite(bw, out, jsonv1.DefaultOptionsV1(), jsontext.WithIndent("  ")); err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) (recor
 				for _, r := range b {
 					rec, err := decodeMatchRecord(r.data)
 					mu.Lock()
-					decoded = append(decoded, rowRecord{r.id, rec})
+					decoded = append(decoded, rowRecord{r.id, &rec})
 					decErr = cmp.Or(decErr, err)
 					mu.Unlock()
 				}
@@ -133,18 +133,23 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) (recor
 	if err = cmp.Or(err, decErr); err != nil {
 		return nil, nil, fmt.Errorf("records by keys: %w", err)
 	}
-	records, rows = sortedRows(decoded)
+	decoded = sortRows(decoded)
+	records, rows = make([]vuln.Record, len(decoded)), make([]int64, len(decoded))
+	for i, d := range decoded {
+		records[i], rows[i] = *d.rec, d.row
+	}
 	return records, rows, nil
 }
 
 // RecordsByAliasesKnown is RecordsByAliases for a caller that already holds
 // some records, by stored row in known (as MatchRecordsByKeys returns
-// them): those are returned as known has them instead of being read again
+// them): those are returned as the pointers known has instead of being read
+// again
 // (a scan looks up the aliases of records it has just read by their keys,
 // and most lead back to those records). The rows are looked up in the
 // alias index alone; only the records not known are read then, and they
 // hold their match projection, as MatchRecordsByKeys.
-func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known map[int64]*vuln.Record) ([]vuln.Record, error) {
+func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known map[int64]*vuln.Record) ([]*vuln.Record, error) {
 	var out []rowRecord
 	var unknown []int64
 	seen := map[int64]bool{}
@@ -158,7 +163,7 @@ func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known m
 		}
 		seen[id] = true
 		if k := known[id]; k != nil {
-			out = append(out, rowRecord{id, *k})
+			out = append(out, rowRecord{id, k})
 		} else {
 			unknown = append(unknown, id)
 		}
@@ -172,14 +177,18 @@ func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known m
 				return err
 			}
 			rec, err := decodeMatchRecord([]byte(data))
-			out = append(out, rowRecord{id, rec})
+			out = append(out, rowRecord{id, &rec})
 			return err
 		})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("records by aliases: %w", err)
 	}
-	records, _ := sortedRows(out)
+	out = sortRows(out)
+	records := make([]*vuln.Record, len(out))
+	for i, o := range out {
+		records[i] = o.rec
+	}
 	return records, nil
 }
 

@@ -60,17 +60,20 @@ func TestScanReads(t *testing.T) {
 		recsA, rowsA, err := r.MatchRecordsByKeys(ctx, []match.Key{{Ecosystem: "Go", Package: "example.com/a"}})
 		must(t, err)
 		diff(t, "MatchRecordsByKeys of A", []string{"osv:A"}, refsOf(recsA))
-		got, err := r.RecordsByAliasesKnown(ctx, []string{"CVE-A", "A", "CVE-B"}, map[int64]*vuln.Record{rowsA[0]: &held})
+		known, err := r.RecordsByAliasesKnown(ctx, []string{"CVE-A", "A", "CVE-B"}, map[int64]*vuln.Record{rowsA[0]: &held})
 		must(t, err)
-		diff(t, "RecordsByAliasesKnown", []vuln.Record{held, project(b), project(dsa)}, got)
+		diff(t, "RecordsByAliasesKnown", []vuln.Record{held, project(b), project(dsa)}, values(known))
+		if known[0] != &held {
+			t.Error("RecordsByAliasesKnown: the known record is a copy, not the caller's")
+		}
 		want, err := r.RecordsByAliases(ctx, []string{"CVE-A", "A", "CVE-B"})
 		must(t, err)
 		for i := range want {
 			want[i] = project(want[i])
 		}
-		got, err = r.RecordsByAliasesKnown(ctx, []string{"CVE-A", "A", "CVE-B"}, nil)
+		known, err = r.RecordsByAliasesKnown(ctx, []string{"CVE-A", "A", "CVE-B"}, nil)
 		must(t, err)
-		diff(t, "RecordsByAliasesKnown without known records", want, got)
+		diff(t, "RecordsByAliasesKnown without known records", want, values(known))
 
 		// The match projection: every field but the prose, references,
 		// related IDs and dates.
@@ -100,6 +103,14 @@ func TestOpenReadOnlyMissing(t *testing.T) {
 }
 
 // project is the match projection of r.
+func values(rs []*vuln.Record) []vuln.Record {
+	out := make([]vuln.Record, len(rs))
+	for i, r := range rs {
+		out[i] = *r
+	}
+	return out
+}
+
 func project(r vuln.Record) vuln.Record {
 	r.Details, r.References, r.Related = "", nil, nil
 	r.Published, r.Modified = time.Time{}, time.Time{}
@@ -170,18 +181,18 @@ func TestScanReadsMany(t *testing.T) {
 			for i := range rows[:len(rows)/2] {
 				known[rows[i]] = &got[i]
 			}
-			got, err = r.RecordsByAliasesKnown(ctx, c.ids, known)
+			held, err := r.RecordsByAliasesKnown(ctx, c.ids, known)
 			must(t, err)
-			diff(t, c.name+": RecordsByAliasesKnown, half known", want, refsOf(got))
+			diff(t, c.name+": RecordsByAliasesKnown, half known", want, refsOf(values(held)))
 			got, err = r.RecordsByKeys(ctx, c.keys)
 			must(t, err)
 			diff(t, c.name+": RecordsByKeys", want, refsOf(got))
 			got, err = r.RecordsByAliases(ctx, c.ids)
 			must(t, err)
 			diff(t, c.name+": RecordsByAliases", want, refsOf(got))
-			got, err = r.RecordsByAliasesKnown(ctx, c.ids, nil)
+			held, err = r.RecordsByAliasesKnown(ctx, c.ids, nil)
 			must(t, err)
-			diff(t, c.name+": RecordsByAliasesKnown", want, refsOf(got))
+			diff(t, c.name+": RecordsByAliasesKnown", want, refsOf(values(held)))
 		}
 	})
 }

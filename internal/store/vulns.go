@@ -426,21 +426,14 @@ func sortedRecords(m map[int64]vuln.Record) []vuln.Record {
 // rowRecord is a record with its stored row.
 type rowRecord struct {
 	row int64
-	rec vuln.Record
+	rec *vuln.Record
 }
 
-// sortedRows orders rs by source and ID, drops a row read twice (by two
-// chunks of a query), and returns their records and rows: rows[i] is
-// records[i]'s.
-func sortedRows(rs []rowRecord) (records []vuln.Record, rows []int64) {
-	slices.SortFunc(rs, func(a, b rowRecord) int { return compareRecords(a.rec, b.rec) })
-	rs = slices.CompactFunc(rs, func(a, b rowRecord) bool { return a.row == b.row })
-	records = make([]vuln.Record, len(rs))
-	rows = make([]int64, len(rs))
-	for i := range rs {
-		records[i], rows[i] = rs[i].rec, rs[i].row
-	}
-	return records, rows
+// sortRows orders rs by source and ID and drops a row read twice (by two
+// chunks of a query).
+func sortRows(rs []rowRecord) []rowRecord {
+	slices.SortFunc(rs, func(a, b rowRecord) int { return compareRecords(*a.rec, *b.rec) })
+	return slices.CompactFunc(rs, func(a, b rowRecord) bool { return a.row == b.row })
 }
 
 func compareRecords(a, b vuln.Record) int {
