@@ -153,13 +153,13 @@ func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known m
 	var out []rowRecord
 	var unknown []int64
 	seen := map[int64]bool{}
-	err := s.byStrings(ctx, `SELECT DISTINCT record_id FROM vuln_aliases WHERE alias IN `, "", ids, func(r scanner) error {
+	err := s.byStrings(ctx, `SELECT record_id FROM vuln_aliases WHERE alias IN `, "", ids, func(r scanner) error {
 		var id int64
 		if err := r.Scan(&id); err != nil {
 			return err
 		}
 		if seen[id] {
-			return nil // a row of an earlier chunk
+			return nil // a record two of the IDs name, or a row of an earlier chunk
 		}
 		seen[id] = true
 		if k := known[id]; k != nil {
