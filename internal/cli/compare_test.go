@@ -154,8 +154,11 @@ func newPeerFixture(root, testdata, osvScanner string) (*peerFixture, error) {
 	}
 	peerTempDir = dir
 	f := &peerFixture{osvScanner: osvScanner, dbDir: filepath.Join(dir, "osv-db"), vigil: filepath.Join(dir, "vigil")}
+	// A static binary, as a release of vigil is built (README) and as
+	// .ci/run builds osv-scanner: no dynamic loader or libc to start.
 	build := exec.Command("go", "build", "-o", f.vigil, "./cmd/vigil")
 	build.Dir = root
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("build vigil: %v\n%s", err, out)
 	}
