@@ -80,7 +80,7 @@ func (s *Service) Scan(ctx context.Context, doc *sbom.SBOM, o ScanOptions) ([]fi
 			hits[c.ID] = all[i]
 		}
 	}
-	lookup, err := scanLookup(ctx, s.Store, hits, records, rows)
+	lookup, err := recordLookup(ctx, s.Store, hits, records, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -290,10 +290,13 @@ func (s *Service) ReleasePlans(ctx context.Context) ([]finding.Plan, error) {
 	return plans, nil
 }
 
-// scanLookup is lookupFor for a scan, which has just read the records of
-// its components' keys: the alias lookup reuses those instead of decoding
-// them again (most aliases of an OSV record lead back to itself).
-func scanLookup(ctx context.Context, st *store.Store, hits map[int64][]match.Hit, records []vuln.Record, rows []int64) (finding.Lookup, error) {
+// recordLookup looks up, in one query, the records of every source that
+// name an ID, alias or upstream ID of the matched records (NVD's scores,
+// KEV's exploitation, the records of other sources to group with). records
+// are the ones just read for matching, with their rows: the look-up reuses
+// them instead of reading them again (most aliases of an OSV record lead
+// back to itself).
+func recordLookup(ctx context.Context, st *store.Store, hits map[int64][]match.Hit, records []vuln.Record, rows []int64) (finding.Lookup, error) {
 	idSet := map[string]bool{}
 	for _, hs := range hits {
 		for _, h := range hs {

@@ -170,11 +170,15 @@ func (s *Service) rematch(ctx context.Context, tx *store.Store, releaseID int64,
 	if err != nil {
 		return stats, err
 	}
-	var records []vuln.Record
+	// Matching and findings read the records' match projections.
+	var (
+		records []vuln.Record
+		rows    []int64
+	)
 	if keys == nil && releaseID == 0 {
-		records, err = tx.AllRecords(ctx)
+		records, rows, err = tx.AllMatchRecords(ctx)
 	} else {
-		records, err = tx.RecordsByKeys(ctx, componentKeys(comps))
+		records, rows, err = tx.MatchRecordsByKeys(ctx, componentKeys(comps))
 	}
 	if err != nil {
 		return stats, err
@@ -195,7 +199,7 @@ func (s *Service) rematch(ctx context.Context, tx *store.Store, releaseID int64,
 	for _, c := range comps {
 		hits[c.ID] = m.match(c)
 	}
-	lookup, err := lookupFor(ctx, tx, hits)
+	lookup, err := recordLookup(ctx, tx, hits, records, rows)
 	if err != nil {
 		return stats, err
 	}
@@ -295,43 +299,6 @@ func (s *Service) releaseContext(ctx context.Context, tx *store.Store, rid int64
 	rc := &releaseContext{product: p.Slug, version: rel.Version.String(), rules: rules}
 	cache[rid] = rc
 	return rc, nil
-}
-
-// lookupFor reads, in one query, the records of every source that name an
-// ID or alias of the matched records (NVD's scores, KEV's exploitation).
-func lookupFor(ctx context.Context, tx *store.Store, hits map[int64][]match.Hit) (finding.Lookup, error) {
-	idSet := map[string]bool{}
-	for _, hs := range hits {
-		for _, h := range hs {
-			idSet[h.Record.ID] = true
-			for _, id := range h.Record.Aliases {
-				idSet[id] = true
-			}
-			for _, id := range h.Record.Upstream {
-				idSet[id] = true
-			}
-		}
-	}
-	byID := map[string][]*vuln.Record{}
-	if len(idSet) == 0 {
-		return func(string) []*vuln.Record { return nil }, nil
-	}
-	ids := make([]string, 0, len(idSet))
-	for id := range idSet {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	recs, err := tx.RecordsByAliases(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for i := range recs {
-		r := &recs[i]
-		for _, id := range append([]string{r.ID}, r.Aliases...) {
-			byID[id] = append(byID[id], r)
-		}
-	}
-	return func(id string) []*vuln.Record { return byID[id] }, nil
 }
 
 // carry runs when release rel is published (or its SBOM arrives after

@@ -78,11 +78,36 @@ func decodeMatchRecord(data []byte) (vuln.Record, error) {
 // MatchRecordsByKeys is RecordsByKeys for matching alone: each record holds
 // its match projection (ID, source, aliases, upstream, summary, withdrawal,
 // severity, CWEs, affected, configurations, exploitation, database
-// specifics), without details, references, related IDs and dates. The
-// records are decoded by other goroutines while the query steps on, in
-// batches of raw rows. rows[i] is the stored row of records[i], for
-// RecordsByAliasesKnown.
+// specifics), without details, references, related IDs and dates. rows[i]
+// is the stored row of records[i], for RecordsByAliasesKnown.
 func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) (records []vuln.Record, rows []int64, err error) {
+	records, rows, err = decodeProjections(func(fn func(scanner) error) error {
+		return s.byKeys(ctx, `SELECT id, match_data FROM vuln_records WHERE id IN (SELECT record_id FROM vuln_keys WHERE (ecosystem, package) IN `,
+			")", keys, fn)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("records by keys: %w", err)
+	}
+	return records, rows, nil
+}
+
+// AllMatchRecords is AllRecords for matching alone, as MatchRecordsByKeys:
+// every record's match projection, and its row.
+func (s *Store) AllMatchRecords(ctx context.Context) (records []vuln.Record, rows []int64, err error) {
+	records, rows, err = decodeProjections(func(fn func(scanner) error) error {
+		return s.each(ctx, s.reader(), `SELECT id, match_data FROM vuln_records`, nil, fn)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("all records: %w", err)
+	}
+	return records, rows, nil
+}
+
+// decodeProjections runs query, which hands fn rows of (id, match_data),
+// and decodes the projections on other goroutines while the query steps on,
+// in batches of rows. The records come sorted by source and ID, each once,
+// with their rows.
+func decodeProjections(query func(fn func(scanner) error) error) (records []vuln.Record, rows []int64, err error) {
 	type row struct {
 		id   int64
 		data []byte
@@ -109,29 +134,28 @@ func (s *Store) MatchRecordsByKeys(ctx context.Context, keys []match.Key) (recor
 		})
 	}
 	batch := make([]row, 0, batchRows)
-	err = s.byKeys(ctx, `SELECT id, match_data FROM vuln_records WHERE id IN (SELECT record_id FROM vuln_keys WHERE (ecosystem, package) IN `,
-		")", keys, func(r scanner) error {
-			// A string takes the driver's copy of the text as it is; a
-			// []byte or sql.RawBytes would copy it once more.
-			var id int64
-			var data string
-			if err := r.Scan(&id, &data); err != nil {
-				return err
-			}
-			batch = append(batch, row{id, []byte(data)})
-			if len(batch) == batchRows {
-				batches <- batch
-				batch = make([]row, 0, batchRows)
-			}
-			return nil
-		})
+	err = query(func(r scanner) error {
+		// A string takes the driver's copy of the text as it is; a []byte
+		// or sql.RawBytes would copy it once more.
+		var id int64
+		var data string
+		if err := r.Scan(&id, &data); err != nil {
+			return err
+		}
+		batch = append(batch, row{id, []byte(data)})
+		if len(batch) == batchRows {
+			batches <- batch
+			batch = make([]row, 0, batchRows)
+		}
+		return nil
+	})
 	if len(batch) > 0 {
 		batches <- batch
 	}
 	close(batches)
 	workers.Wait()
 	if err = cmp.Or(err, decErr); err != nil {
-		return nil, nil, fmt.Errorf("records by keys: %w", err)
+		return nil, nil, err
 	}
 	decoded = sortRows(decoded)
 	records, rows = make([]vuln.Record, len(decoded)), make([]int64, len(decoded))

@@ -85,6 +85,20 @@ func TestScanReads(t *testing.T) {
 		lean, _, err := r.MatchRecordsByKeys(ctx, []match.Key{{Ecosystem: "Go", Package: "example.com/a"}, {Ecosystem: "Go", Package: "example.com/b"}})
 		must(t, err)
 		diff(t, "MatchRecordsByKeys", full, lean)
+		full, err = r.AllRecords(ctx)
+		must(t, err)
+		for i := range full {
+			full[i] = project(full[i])
+		}
+		lean, rows, err := r.AllMatchRecords(ctx)
+		must(t, err)
+		diff(t, "AllMatchRecords", full, lean)
+		// A row found again through the alias index is the same record.
+		again, err := r.RecordsByAliasesKnown(ctx, []string{lean[0].ID}, map[int64]*vuln.Record{rows[0]: &lean[0]})
+		must(t, err)
+		if len(again) == 0 || again[0] != &lean[0] {
+			t.Errorf("AllMatchRecords: row %d of %s is not the row the alias index names", rows[0], lean[0].ID)
+		}
 
 		if r.Dialect() == "sqlite" {
 			if _, err := r.ImportRecords(ctx, "osv/Go", []vuln.Record{newRecord("C")}, false); err == nil {
