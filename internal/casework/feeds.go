@@ -88,7 +88,7 @@ func (s *Service) finishRun(ctx context.Context, run store.FeedRun, err error) (
 func (s *Service) touched(ctx context.Context, tx *store.Store, st store.ImportStats) ([]match.Key, error) {
 	keys := slices.Clone(st.Keys)
 	if len(st.Changed) > 0 {
-		more, err := tx.FindingKeysByRecords(ctx, st.Changed)
+		more, err := tx.KeysNamingRecords(ctx, st.Changed)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/vigil-psirt/vigil/internal/casework"
 	"github.com/vigil-psirt/vigil/internal/finding"
 	"github.com/vigil-psirt/vigil/internal/policy"
@@ -324,6 +326,47 @@ func TestFeedDeltaRematchesOnlyTouched(t *testing.T) {
 	if !strings.HasPrefix(w.findings(rel)["golang.org/x/text "+findVuln(w.findings(rel), "golang.org/x/text")].Summary, "Changed: ") {
 		t.Error("the changed summary did not reach the finding")
 	}
+}
+
+// TestKEVDeltaRematchesTheFindingsNamingIt: a KEV entry, which matches no
+// component itself, arriving after the SBOM makes the findings that name its
+// CVE exploited; only the components of the records naming the CVE are
+// matched again, whatever else the store holds.
+func TestKEVDeltaRematchesTheFindingsNamingIt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		w := newWorld(t, s)
+		dir := t.TempDir()
+		w.clk.Set(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+		w.importPath(sharedtest.Path(t, "debian-tracker", "osv-from-dsa-dla-2023-04-02.zip"), "")
+		w.importPath(writeFile(t, dir, "tracker.json", trackerJSON), "")
+		rel := w.release(w.branches[0], "7.3.5", product.Published)
+		if st := w.importSBOM(rel, sharedtest.Path(t, "peer-outputs", "test-bullseye-3pkgs.cdx.json")); st.Components != 3 {
+			t.Fatalf("SBOM: %+v", st)
+		}
+		before, ok := w.findings(rel)["xorg-server CVE-2023-1393"]
+		if !ok || before.Exploited {
+			t.Fatalf("before the KEV entry: xorg finding %v, exploited %v", ok, before.Exploited)
+		}
+		runs := w.importPath(writeFile(t, dir, "kev.json", kevJSON), "")
+		if len(runs) != 1 || runs[0].Added != 1 {
+			t.Fatalf("KEV runs = %+v", runs)
+		}
+		if runs[0].Rematched != 2 {
+			t.Errorf("the KEV entry rematched %d components, want 2 (the two xorg-server versions)", runs[0].Rematched)
+		}
+		after := w.findings(rel)
+		if x := after["xorg-server CVE-2023-1393"]; !x.Exploited || x.ExploitedSince == nil {
+			t.Errorf("after the KEV entry: xorg finding exploited %v since %v", x.Exploited, x.ExploitedSince)
+		}
+		// What the delta left is what a full rematch gives.
+		if _, err := w.svc.Rematch(w.ctx, casework.System); err != nil {
+			t.Fatal(err)
+		}
+		full := w.findings(rel)
+		if diff := cmp.Diff(full, after); diff != "" {
+			t.Errorf("findings after the KEV delta differ from a full rematch (-full +delta):\n%s", diff)
+		}
+	})
 }
 
 // TestFeedImportFailureKeepsData: a batch that cannot be stored leaves the

@@ -2,63 +2,43 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/vigil-psirt/vigil/internal/match"
 )
 
-// FindingKeysByRecords returns the component keys of the findings that name
-// one of the records refs ("source:id") by its ID: as the finding's
-// vulnerability or one of its aliases. A change of a record that matches no
-// component itself (a KEV entry, an NVD score) changes the severity and the
-// deadlines of those findings. One pass over the findings, filtered here:
-// aliases are stored as JSON text.
-func (s *Store) FindingKeysByRecords(ctx context.Context, refs []string) ([]match.Key, error) {
-	ids := make(map[string]bool, len(refs))
+// KeysNamingRecords returns the match keys of every record that has the ID
+// of one of the records refs ("source:id") as its own ID or as an alias or
+// upstream ID. A change of a record that matches no component itself (a
+// KEV entry, an NVD score) changes the severity and the deadlines of the
+// findings that name it, and every such finding is of a component matched
+// by a record that names the ID: these keys hold the components of those
+// findings (and may hold more, whose findings do not change). Index
+// look-ups only, in the alias index and then the key index: the cost
+// follows the records named, not the findings stored.
+func (s *Store) KeysNamingRecords(ctx context.Context, refs []string) ([]match.Key, error) {
+	ids := make([]string, 0, len(refs))
 	for _, r := range refs {
 		_, id, ok := strings.Cut(r, ":")
 		if !ok {
 			id = r
 		}
-		ids[id] = true
+		ids = append(ids, id)
 	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	type row struct {
-		key     match.Key
-		vuln    string
-		aliases string
-	}
-	rows, err := collect(ctx, s, s.reader(), `SELECT DISTINCT match_ecosystem, match_package, vuln, aliases FROM findings`, nil,
-		func(r scanner) (row, error) {
-			var x row
-			err := r.Scan(&x.key.Ecosystem, &x.key.Package, &x.vuln, &x.aliases)
-			return x, err
-		})
-	if err != nil {
-		return nil, err
-	}
-	set := map[match.Key]bool{}
-	for _, x := range rows {
-		hit := ids[x.vuln]
-		if !hit && x.aliases != "" {
-			var as []string
-			if err := json.Unmarshal([]byte(x.aliases), &as); err != nil {
-				return nil, fmt.Errorf("finding aliases: %w", err)
-			}
-			hit = slices.ContainsFunc(as, func(a string) bool { return ids[a] })
-		}
-		if hit {
-			set[x.key] = true
-		}
-	}
-	keys := make([]match.Key, 0, len(set))
-	for k := range set {
+	var keys []match.Key
+	err := s.byStrings(ctx, `SELECT DISTINCT k.ecosystem, k.package FROM vuln_keys k
+		WHERE k.record_id IN (SELECT record_id FROM vuln_aliases WHERE alias IN `, ")", ids, func(r scanner) error {
+		var k match.Key
+		err := r.Scan(&k.Ecosystem, &k.Package)
 		keys = append(keys, k)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("keys naming records: %w", err)
 	}
 	return match.SortKeys(keys), nil
 }
