@@ -182,8 +182,9 @@ func TestMonitoring(t *testing.T) {
 		fs := w.findings(cur)
 
 		// xorg-server 2:1.20.11-1+deb11u5: DSA-5380-1 (OSV) and the tracker's
-		// CVE-2023-1393 are one finding; KEV makes it exploited, so it is
-		// critical by the default policy and planned urgently.
+		// CVE-2023-1393 are one finding; KEV makes it exploited, which the
+		// default policy plans urgently and starts the CRA clocks for (its
+		// severity rules do not raise exploited findings).
 		x, ok := fs["xorg-server CVE-2023-1393"]
 		if !ok {
 			t.Fatalf("no xorg-server CVE-2023-1393 finding; have %v", keys(fs))
