@@ -246,7 +246,7 @@ func (s *Service) rematch(ctx context.Context, tx *store.Store, releaseID int64,
 				fs = append(fs, o)
 			}
 		}
-		added, updated, removed, err := tx.SyncFindings(ctx, rid, scope, fs)
+		added, updated, removed, err := tx.SyncFindingsOver(ctx, rid, scope, fs, existing)
 		if err != nil {
 			return stats, err
 		}

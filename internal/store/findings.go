@@ -141,6 +141,21 @@ var findingSet = strings.Join(strings.Fields(strings.ReplaceAll(findingWriteCols
 // their times to UTC microseconds); updated counts only findings whose
 // stored row changed.
 func (s *Store) SyncFindings(ctx context.Context, releaseID int64, scope []match.Key, fs []finding.Finding) (added, updated, removed int, err error) {
+	return s.syncFindings(ctx, releaseID, scope, fs, nil)
+}
+
+// SyncFindingsOver is SyncFindings for a caller inside a transaction that
+// has read the release's findings in it (FindingsOfRelease) to build fs:
+// stored are those, and they are not read a second time.
+func (s *Store) SyncFindingsOver(ctx context.Context, releaseID int64, scope []match.Key, fs, stored []finding.Finding) (added, updated, removed int, err error) {
+	if s.tx == nil {
+		return 0, 0, 0, fmt.Errorf("sync findings of release %d: the stored findings given are not of this transaction", releaseID)
+	}
+	return s.syncFindings(ctx, releaseID, scope, fs, &stored)
+}
+
+// syncFindings is SyncFindings, reading the stored findings when given is nil.
+func (s *Store) syncFindings(ctx context.Context, releaseID int64, scope []match.Key, fs []finding.Finding, given *[]finding.Finding) (added, updated, removed int, err error) {
 	if len(fs) > MaxSyncFindings {
 		return 0, 0, 0, fmt.Errorf("sync findings of release %d: %d findings, at most %d", releaseID, len(fs), MaxSyncFindings)
 	}
@@ -179,9 +194,14 @@ func (s *Store) SyncFindings(ctx context.Context, releaseID int64, scope []match
 		// A PostgreSQL transaction may run again: start from the input.
 		out = slices.Clone(in)
 		added, updated, removed = 0, 0, 0
-		stored, err := tx.FindingsOfRelease(ctx, releaseID)
-		if err != nil {
-			return err
+		var stored []finding.Finding
+		if given != nil {
+			stored = *given
+		} else {
+			var err error
+			if stored, err = tx.FindingsOfRelease(ctx, releaseID); err != nil {
+				return err
+			}
 		}
 		byIdent := make(map[findingIdent]*finding.Finding, len(stored))
 		for i := range stored {

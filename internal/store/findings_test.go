@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -142,6 +143,26 @@ func TestSyncFindings(t *testing.T) {
 		diff(t, "after failed sync", []finding.Finding{want, scoped[0]}, got)
 		_, _, _, err = s.SyncFindings(ctx, 999, nil, []finding.Finding{newFinding("npm", "a", "1", "X-1")})
 		wantErr(t, err, store.ErrNotFound)
+
+		// Inside a transaction, over the findings it read: the same result
+		// as SyncFindings, without reading them again; outside one, refused.
+		must(t, s.InTx(ctx, func(tx *store.Store) error {
+			stored, err := tx.FindingsOfRelease(ctx, e.r1.ID)
+			if err != nil {
+				return err
+			}
+			changed := slices.Clone(stored)
+			changed[0].Summary = "changed over what the transaction read"
+			added, updated, removed, err := tx.SyncFindingsOver(ctx, e.r1.ID, nil, changed, stored)
+			diff(t, "SyncFindingsOver", [3]int{0, 1, 0}, [3]int{added, updated, removed})
+			return err
+		}))
+		if got := findingsOf(t, s, e.r1.ID); got[0].Summary != "changed over what the transaction read" {
+			t.Errorf("after SyncFindingsOver: summary %q", got[0].Summary)
+		}
+		if _, _, _, err := s.SyncFindingsOver(ctx, e.r1.ID, nil, nil, nil); err == nil {
+			t.Error("SyncFindingsOver outside a transaction: no error")
+		}
 
 		// The other release is untouched by all of it.
 		diff(t, "other release", []finding.Finding{}, findingsOf(t, s, e.r2.ID))
