@@ -222,27 +222,15 @@ func (s *Store) ReleasesByIDs(ctx context.Context, ids []int64) (map[int64]produ
 	return out, nil
 }
 
-// byIDs runs q + "(ids...)" + suffix for the ids in chunks (q ends in
-// "IN ") and hands each row to add.
+// byIDs runs q + "(ids...)" + suffix (q ends in "IN ") through inValues
+// and hands each row, scanned, to add.
 func byIDs[T any](ctx context.Context, s *Store, q, suffix string, ids []int64, scan func(scanner) (T, error), add func(T)) error {
-	for len(ids) > 0 {
-		n := min(len(ids), byIDsChunk)
-		args := make([]any, n)
-		for i, id := range ids[:n] {
-			args[i] = id
-		}
-		ids = ids[n:]
-		err := s.each(ctx, s.reader(), q+"("+placeholders(n)+")"+suffix, args, func(r scanner) error {
-			v, err := scan(r)
-			if err != nil {
-				return err
-			}
-			add(v)
-			return nil
-		})
+	return inValues(ctx, s, q, suffix, ids, func(r scanner) error {
+		v, err := scan(r)
 		if err != nil {
 			return err
 		}
-	}
-	return nil
+		add(v)
+		return nil
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
@@ -177,7 +176,7 @@ func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known m
 	var out []rowRecord
 	var unknown []int64
 	seen := map[int64]bool{}
-	err := s.byStrings(ctx, `SELECT record_id FROM vuln_aliases WHERE alias IN `, "", ids, func(r scanner) error {
+	err := inValues(ctx, s, `SELECT record_id FROM vuln_aliases WHERE alias IN `, "", ids, func(r scanner) error {
 		var id int64
 		if err := r.Scan(&id); err != nil {
 			return err
@@ -194,7 +193,7 @@ func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known m
 		return nil
 	})
 	if err == nil {
-		err = s.byIDs(ctx, "SELECT id, match_data FROM vuln_records WHERE id IN ", unknown, func(r scanner) error {
+		err = inValues(ctx, s, "SELECT id, match_data FROM vuln_records WHERE id IN ", "", unknown, func(r scanner) error {
 			var id int64
 			var data string
 			if err := r.Scan(&id, &data); err != nil {
@@ -214,23 +213,4 @@ func (s *Store) RecordsByAliasesKnown(ctx context.Context, ids []string, known m
 		records[i] = o.rec
 	}
 	return records, nil
-}
-
-// byIDs runs q + "(ids...)" (q ends in "IN ") for the ids and hands each
-// row to fn: on SQLite in one statement reading one JSON array, elsewhere
-// in chunks.
-func (s *Store) byIDs(ctx context.Context, q string, ids []int64, fn func(scanner) error) error {
-	if list, ok := s.jsonList(ids); ok {
-		return s.each(ctx, s.reader(), q+"(SELECT value FROM json_each(?))", []any{list}, fn)
-	}
-	for chunk := range slices.Chunk(ids, byIDsChunk) {
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		if err := s.each(ctx, s.reader(), q+"("+placeholders(len(chunk))+")", args, fn); err != nil {
-			return err
-		}
-	}
-	return nil
 }

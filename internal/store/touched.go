@@ -30,7 +30,7 @@ func (s *Store) KeysNamingRecords(ctx context.Context, refs []string) ([]match.K
 		return nil, nil
 	}
 	var keys []match.Key
-	err := s.byStrings(ctx, `SELECT DISTINCT k.ecosystem, k.package FROM vuln_keys k
+	err := inValues(ctx, s, `SELECT DISTINCT k.ecosystem, k.package FROM vuln_keys k
 		WHERE k.record_id IN (SELECT record_id FROM vuln_aliases WHERE alias IN `, ")", ids, func(r scanner) error {
 		var k match.Key
 		err := r.Scan(&k.Ecosystem, &k.Package)

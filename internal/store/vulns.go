@@ -460,7 +460,7 @@ func (s *Store) RecordsByKeys(ctx context.Context, keys []match.Key) ([]vuln.Rec
 // (or upstream IDs) is one of ids, by source and ID.
 func (s *Store) RecordsByAliases(ctx context.Context, ids []string) ([]vuln.Record, error) {
 	m := map[int64]vuln.Record{}
-	err := s.byAliases(ctx, "id, data", ids, func(r scanner) error {
+	err := inValues(ctx, s, `SELECT id, data FROM vuln_records WHERE id IN (SELECT record_id FROM vuln_aliases WHERE alias IN `, ")", ids, func(r scanner) error {
 		x, err := scanRecord(r)
 		m[x.id] = x.rec
 		return err
@@ -471,64 +471,38 @@ func (s *Store) RecordsByAliases(ctx context.Context, ids []string) ([]vuln.Reco
 	return sortedRecords(m), nil
 }
 
-// byAliases hands fn the cols of each record whose ID or one of whose
-// aliases is one of ids: vuln_aliases holds both.
-func (s *Store) byAliases(ctx context.Context, cols string, ids []string, fn func(scanner) error) error {
-	return s.byStrings(ctx, `SELECT `+cols+` FROM vuln_records WHERE id IN (SELECT record_id FROM vuln_aliases WHERE alias IN `, ")", ids, fn)
-}
-
-// byStrings runs q + "(strs...)" + suffix (q ends in "IN ") for the
-// distinct strs and hands each row to fn. On SQLite they are one JSON
-// array that json_each reads (a statement of one placeholder per string
-// costs more to prepare than to run), elsewhere chunks of placeholders.
-func (s *Store) byStrings(ctx context.Context, q, suffix string, strs []string, fn func(scanner) error) error {
-	strs = slices.Compact(slices.Sorted(slices.Values(strs)))
+// inValues runs q + "(vals...)" + suffix (q ends in "IN ") for the
+// distinct vals and hands each row to fn. On SQLite they are one JSON array
+// that json_each reads (a statement of one placeholder per value costs more
+// to prepare than to run), unless a string is not valid UTF-8 (JSON would
+// replace its bytes); elsewhere, and then, chunks of placeholders.
+func inValues[T string | int64](ctx context.Context, s *Store, q, suffix string, vals []T, fn func(scanner) error) error {
+	vals = slices.Compact(slices.Sorted(slices.Values(vals)))
+	invalid := func(v T) bool {
+		str, ok := any(v).(string)
+		return ok && !utf8.ValidString(str)
+	}
 	if s.dialect == dialectPostgres {
 		// PostgreSQL's text holds UTF-8 only: no stored text is anything else.
-		strs = slices.DeleteFunc(strs, func(s string) bool { return !utf8.ValidString(s) })
+		vals = slices.DeleteFunc(vals, invalid)
 	}
-	if list, ok := s.jsonList(strs); ok {
-		return s.each(ctx, s.reader(), q+`(SELECT value FROM json_each(?))`+suffix, []any{list}, fn)
+	if s.dialect == dialectSQLite && len(vals) > 0 && !slices.ContainsFunc(vals, invalid) {
+		list, err := json.Marshal(vals)
+		if err != nil {
+			return err
+		}
+		return s.each(ctx, s.reader(), q+`(SELECT value FROM json_each(?))`+suffix, []any{string(list)}, fn)
 	}
-	for chunk := range slices.Chunk(strs, byIDsChunk) {
+	for chunk := range slices.Chunk(vals, byIDsChunk) {
 		args := make([]any, len(chunk))
-		for i, str := range chunk {
-			args[i] = str
+		for i, v := range chunk {
+			args[i] = v
 		}
 		if err := s.each(ctx, s.reader(), q+`(`+placeholders(len(chunk))+`)`+suffix, args, fn); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// jsonList is v as a JSON array for SQLite's json_each, which a statement
-// reads as one argument in place of one placeholder per value. ok is false
-// on PostgreSQL, for no value, and when a string is not valid UTF-8 (JSON
-// would replace its bytes, and it would no longer match).
-func (s *Store) jsonList(v any) (list string, ok bool) {
-	if s.dialect != dialectSQLite {
-		return "", false
-	}
-	valid := true
-	switch v := v.(type) {
-	case []string:
-		valid = len(v) > 0 && !slices.ContainsFunc(v, func(s string) bool { return !utf8.ValidString(s) })
-	case []int64:
-		valid = len(v) > 0
-	case [][2]string:
-		valid = len(v) > 0 && !slices.ContainsFunc(v, func(p [2]string) bool { return !utf8.ValidString(p[0]) || !utf8.ValidString(p[1]) })
-	default:
-		panic(fmt.Sprintf("jsonList of %T", v))
-	}
-	if !valid {
-		return "", false
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		return "", false
-	}
-	return string(data), true
 }
 
 // RecordsByRefs returns the records of the "source:id" references that
@@ -716,12 +690,18 @@ func (s *Store) byPairs(ctx context.Context, q, suffix string, pairs [][2]string
 		return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1]))
 	})
 	pairs = slices.Compact(pairs)
+	invalid := func(p [2]string) bool { return !utf8.ValidString(p[0]) || !utf8.ValidString(p[1]) }
 	if s.dialect == dialectPostgres {
 		// PostgreSQL's text holds UTF-8 only: no stored key is anything else.
-		pairs = slices.DeleteFunc(pairs, func(p [2]string) bool { return !utf8.ValidString(p[0]) || !utf8.ValidString(p[1]) })
+		pairs = slices.DeleteFunc(pairs, invalid)
 	}
-	if list, ok := s.jsonList(pairs); ok {
-		return s.each(ctx, s.reader(), q+"(SELECT value->>0, value->>1 FROM json_each(?))"+suffix, []any{list}, fn)
+	// As inValues, with the pairs as two-element arrays.
+	if s.dialect == dialectSQLite && len(pairs) > 0 && !slices.ContainsFunc(pairs, invalid) {
+		list, err := json.Marshal(pairs)
+		if err != nil {
+			return err
+		}
+		return s.each(ctx, s.reader(), q+"(SELECT value->>0, value->>1 FROM json_each(?))"+suffix, []any{string(list)}, fn)
 	}
 	for chunk := range slices.Chunk(pairs, byPairsChunk) {
 		args := make([]any, 0, 2*len(chunk))
