@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -15,7 +14,6 @@ import (
 	"github.com/vigil-psirt/vigil/internal/finding"
 	"github.com/vigil-psirt/vigil/internal/policy"
 	"github.com/vigil-psirt/vigil/internal/product"
-	"github.com/vigil-psirt/vigil/internal/sbom"
 	"github.com/vigil-psirt/vigil/internal/store"
 )
 
@@ -72,16 +70,7 @@ func runSBOM(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	data, err := readBounded(fs.Arg(0), sbom.MaxSize)
-	if err != nil {
-		return err
-	}
-	var doc *sbom.SBOM
-	if *format != "" {
-		doc, err = sbom.ParseFormatBytes(data, fs.Arg(0), *format)
-	} else {
-		doc, err = sbom.ParseBytes(data, fs.Arg(0))
-	}
+	doc, sum, err := readSBOM(fs.Arg(0), *format)
 	if err != nil {
 		return err
 	}
@@ -94,7 +83,6 @@ func runSBOM(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(data)
 	imp, stats, err := svc.ImportSBOM(ctx, cliActor, casework.SBOMInput{ReleaseID: rel.ID, Doc: doc, SHA256: hex.EncodeToString(sum[:]), Distro: *distro})
 	if err != nil {
 		return err
